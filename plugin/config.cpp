@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: Apache-2.0
+// YAML config reader: every unknown key or wrong type is an error naming file and line.
+#include "plugin/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+
+namespace vapush {
+namespace {
+
+struct Fail {
+  int line;
+  std::string reason;
+};
+
+int lineOf(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().line + 1; }
+
+[[noreturn]] void fail(const YAML::Node& n, std::string reason) {
+  throw Fail{lineOf(n), std::move(reason)};
+}
+
+void onlyKeys(const YAML::Node& map, const std::string& where,
+              std::initializer_list<const char*> keys) {
+  if (!map.IsMap()) fail(map, where + ": expected a mapping");
+  std::set<std::string> allowed(keys.begin(), keys.end());
+  for (const auto& kv : map) {
+    const auto key = kv.first.as<std::string>();
+    if (!allowed.count(key)) {
+      std::string list;
+      for (const auto& k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+      fail(kv.first, "unknown key '" + where + "." + key + "' (allowed: " + list + ")");
+    }
+  }
+}
+
+std::string str(const YAML::Node& map, const char* key, const std::string& where,
+                std::string fallback = {}) {
+  const YAML::Node n = map[key];
+  if (!n) return fallback;
+  if (!n.IsScalar()) fail(n, where + "." + key + ": expected a string");
+  return n.Scalar();
+}
+
+bool boolean(const YAML::Node& map, const char* key, const std::string& where, bool fallback) {
+  const YAML::Node n = map[key];
+  if (!n) return fallback;
+  bool v = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
+    fail(n, where + "." + key + ": expected true or false");
+  }
+  return v;
+}
+
+int64_t integer(const YAML::Node& map, const char* key, const std::string& where,
+                int64_t fallback, int64_t min, int64_t max) {
+  const YAML::Node n = map[key];
+  if (!n) return fallback;
+  int64_t v = 0;
+  if (!n.IsScalar() || !YAML::convert<int64_t>::decode(n, v)) {
+    fail(n, where + "." + key + ": expected an integer");
+  }
+  if (v < min || v > max) {
+    fail(n, where + "." + key + ": must be between " + std::to_string(min) + " and " +
+                std::to_string(max));
+  }
+  return v;
+}
+
+// "60s", "500ms", "2m", "1h", "7d" or a bare number of seconds.
+int64_t duration(const YAML::Node& map, const char* key, const std::string& where,
+                 int64_t fallback_ms, int64_t min_ms) {
+  const YAML::Node n = map[key];
+  if (!n) return fallback_ms;
+  if (!n.IsScalar()) fail(n, where + "." + key + ": expected a duration like 60s");
+  const std::string& s = n.Scalar();
+  size_t pos = 0;
+  while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
+  const std::string unit = s.substr(pos);
+  static const std::pair<const char*, int64_t> kUnits[] = {
+      {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  int64_t mult = -1;
+  for (const auto& [u, m] : kUnits) {
+    if (unit == u) mult = m;
+  }
+  if (pos == 0 || pos > 12 || mult < 0) {
+    fail(n, where + "." + key + ": '" + s + "' is not a duration (use e.g. 500ms, 60s, 5m, 1h)");
+  }
+  const int64_t v = std::stoll(s.substr(0, pos)) * mult;
+  if (v < min_ms) {
+    fail(n, where + "." + key + ": must be at least " + std::to_string(min_ms) + " ms");
+  }
+  return v;
+}
+
+std::vector<std::string> strings(const YAML::Node& map, const char* key,
+                                 const std::string& where) {
+  std::vector<std::string> out;
+  const YAML::Node n = map[key];
+  if (!n || n.IsNull()) return out;
+  if (!n.IsSequence()) fail(n, where + "." + key + ": expected a list");
+  for (const auto& item : n) {
+    if (!item.IsScalar()) fail(item, where + "." + key + ": expected a list of strings");
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+std::string readSecretFile(const YAML::Node& at, const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) fail(at, "cannot read secret_file '" + file.string() + "'");
+  std::string secret;
+  std::getline(in, secret);
+  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  if (secret.empty()) fail(at, "secret_file '" + file.string() + "' is empty");
+  return secret;
+}
+
+std::filesystem::path relativeTo(const std::string& base_file, const std::string& p) {
+  std::filesystem::path path(p);
+  if (path.is_absolute() || base_file.empty()) return path;
+  return std::filesystem::path(base_file).parent_path() / path;
+}
+
+void parseComponent(const YAML::Node& n, Config& c) {
+  onlyKeys(n, "component",
+           {"jid", "host", "port", "secret", "secret_file", "domains", "allow_foreign_users",
+            "reconnect_min", "reconnect_max"});
+  auto& cc = c.component;
+  cc.jid = str(n, "jid", "component");
+  if (cc.jid.empty() || cc.jid.find('@') != std::string::npos ||
+      cc.jid.find('/') != std::string::npos) {
+    fail(n["jid"] ? n["jid"] : n, "component.jid: required, a domain JID like push.example.com");
+  }
+  cc.host = str(n, "host", "component", cc.host);
+  cc.port = static_cast<int>(integer(n, "port", "component", cc.port, 1, 65535));
+  cc.secret_file = str(n, "secret_file", "component");
+  if (n["secret"] && n["secret_file"]) fail(n["secret"], "component: give secret or secret_file");
+  if (!cc.secret_file.empty()) {
+    cc.secret_file = relativeTo(c.path, cc.secret_file).string();
+    cc.secret = readSecretFile(n["secret_file"], cc.secret_file);
+  } else {
+    cc.secret = str(n, "secret", "component");
+  }
+  if (cc.secret.empty()) fail(n, "component: secret_file (or secret) is required");
+  cc.domains = strings(n, "domains", "component");
+  if (cc.domains.empty()) {
+    const auto dot = cc.jid.find('.');
+    cc.domains.push_back(dot == std::string::npos ? cc.jid : cc.jid.substr(dot + 1));
+  }
+  cc.allow_foreign_users = boolean(n, "allow_foreign_users", "component", false);
+  cc.reconnect_min_ms =
+      static_cast<int>(duration(n, "reconnect_min", "component", cc.reconnect_min_ms, 10));
+  cc.reconnect_max_ms =
+      static_cast<int>(duration(n, "reconnect_max", "component", cc.reconnect_max_ms, 10));
+}
+
+void parseBatching(const YAML::Node& n, BatchingConfig& b) {
+  onlyKeys(n, "batching",
+           {"interval", "idle_threshold", "suppress_if_other_resource_active", "quiet_hours",
+            "retention", "push_ttl"});
+  b.interval_ms = duration(n, "interval", "batching", b.interval_ms, 100);
+  b.idle_threshold_ms = duration(n, "idle_threshold", "batching", b.idle_threshold_ms, 0);
+  b.suppress_if_other_resource_active = boolean(n, "suppress_if_other_resource_active",
+                                                "batching", b.suppress_if_other_resource_active);
+  const std::string q = str(n, "quiet_hours", "batching", "hold");
+  if (q == "hold") {
+    b.quiet_hours = QuietHoursMode::Hold;
+  } else if (q == "drop") {
+    b.quiet_hours = QuietHoursMode::Drop;
+  } else {
+    fail(n["quiet_hours"], "batching.quiet_hours: expected hold or drop");
+  }
+  b.retention_ms = duration(n, "retention", "batching", b.retention_ms, 60'000);
+  b.push_ttl_ms = duration(n, "push_ttl", "batching", b.push_ttl_ms, 1000);
+}
+
+AppConfig parseApp(const YAML::Node& n, const Config& c) {
+  onlyKeys(n, "apps[]",
+           {"name", "platform", "endpoint", "ca_file", "push_modules", "topic", "team_id", "key_id",
+            "key_file", "cert_file", "cert_key_file", "sandbox", "project_id",
+            "service_account_file", "max_concurrent_streams", "request_timeout"});
+  AppConfig a;
+  a.name = str(n, "name", "apps[]");
+  if (a.name.empty()) fail(n, "apps[]: name is required");
+  const std::string w = "apps[" + a.name + "]";
+  const auto platform = platformFromString(str(n, "platform", w));
+  if (!platform) fail(n["platform"] ? n["platform"] : n, w + ".platform: expected apns or fcm");
+  a.platform = *platform;
+  a.endpoint = str(n, "endpoint", w);
+  a.ca_file = str(n, "ca_file", w);
+  if (!a.ca_file.empty()) a.ca_file = relativeTo(c.path, a.ca_file).string();
+  a.push_modules = strings(n, "push_modules", w);
+  a.sandbox = boolean(n, "sandbox", w, false);
+  a.max_concurrent_streams =
+      static_cast<int>(integer(n, "max_concurrent_streams", w, a.max_concurrent_streams, 1, 100000));
+  a.request_timeout_ms = duration(n, "request_timeout", w, a.request_timeout_ms, 100);
+  auto file = [&](const char* key) {
+    std::string v = str(n, key, w);
+    return v.empty() ? v : relativeTo(c.path, v).string();
+  };
+  if (a.platform == Platform::Apns) {
+    a.topic = str(n, "topic", w);
+    a.team_id = str(n, "team_id", w);
+    a.key_id = str(n, "key_id", w);
+    a.key_file = file("key_file");
+    a.cert_file = file("cert_file");
+    a.cert_key_file = file("cert_key_file");
+    if (a.topic.empty()) fail(n, w + ".topic: required for apns (the app's bundle id)");
+    const bool token_auth = !a.key_file.empty();
+    if (token_auth && (a.team_id.empty() || a.key_id.empty())) {
+      fail(n, w + ": key_file needs team_id and key_id");
+    }
+    if (!token_auth && a.cert_file.empty()) fail(n, w + ": give key_file (token auth) or cert_file");
+    if (a.endpoint.empty()) {
+      a.endpoint = a.sandbox ? "https://api.sandbox.push.apple.com" : "https://api.push.apple.com";
+    }
+    for (const char* k : {"project_id", "service_account_file"}) {
+      if (n[k]) fail(n[k], w + "." + k + ": only for fcm apps");
+    }
+  } else {
+    a.project_id = str(n, "project_id", w);
+    a.service_account_file = file("service_account_file");
+    if (a.service_account_file.empty()) fail(n, w + ".service_account_file: required for fcm");
+    if (a.endpoint.empty()) a.endpoint = "https://fcm.googleapis.com";
+    for (const char* k : {"topic", "team_id", "key_id", "key_file", "cert_file", "cert_key_file"}) {
+      if (n[k]) fail(n[k], w + "." + k + ": only for apns apps");
+    }
+  }
+  if (a.endpoint.rfind("https://", 0) != 0) fail(n["endpoint"], w + ".endpoint: must be https://");
+  return a;
+}
+
+Config parseRoot(const YAML::Node& root, const std::string& path) {
+  Config c;
+  c.path = path;
+  if (!root.IsMap()) fail(root, "top level: expected a mapping");
+  onlyKeys(root, "", {"component", "storage", "batching", "agents", "apps", "http", "limits", "log"});
+  if (!root["component"]) fail(root, "component: section is required");
+  parseComponent(root["component"], c);
+  if (const auto s = root["storage"]) {
+    onlyKeys(s, "storage", {"sqlite"});
+    c.storage.sqlite = str(s, "sqlite", "storage", c.storage.sqlite);
+    if (c.storage.sqlite != ":memory:") c.storage.sqlite = relativeTo(path, c.storage.sqlite);
+  }
+  if (const auto b = root["batching"]) parseBatching(b, c.batching);
+  if (const auto a = root["agents"]) {
+    onlyKeys(a, "agents", {"virtual", "live"});
+    c.agents.virtual_agents = strings(a, "virtual", "agents");
+    c.agents.live_agents = strings(a, "live", "agents");
+  }
+  if (const auto apps = root["apps"]) {
+    if (!apps.IsSequence()) fail(apps, "apps: expected a list");
+    std::set<std::string> names;
+    for (const auto& app : apps) {
+      c.apps.push_back(parseApp(app, c));
+      if (!names.insert(c.apps.back().name).second) {
+        fail(app, "apps: duplicate name '" + c.apps.back().name + "'");
+      }
+    }
+  }
+  if (const auto h = root["http"]) {
+    onlyKeys(h, "http", {"listen"});
+    c.http.listen = str(h, "listen", "http", c.http.listen);
+  }
+  if (const auto l = root["limits"]) {
+    onlyKeys(l, "limits", {"max_devices_per_user", "max_registrations_per_minute",
+                           "max_stanza_bytes"});
+    c.limits.max_devices_per_user = static_cast<int>(
+        integer(l, "max_devices_per_user", "limits", c.limits.max_devices_per_user, 1, 1000));
+    c.limits.max_registrations_per_minute = static_cast<int>(integer(
+        l, "max_registrations_per_minute", "limits", c.limits.max_registrations_per_minute, 1,
+        100000));
+    c.limits.max_stanza_bytes = static_cast<size_t>(integer(
+        l, "max_stanza_bytes", "limits", static_cast<int64_t>(c.limits.max_stanza_bytes), 1024,
+        16 << 20));
+  }
+  if (const auto lg = root["log"]) {
+    onlyKeys(lg, "log", {"level", "format", "file", "refuse_open_key_files"});
+    c.log.level = str(lg, "level", "log", c.log.level);
+    if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
+        c.log.level != "error") {
+      fail(lg["level"], "log.level: expected debug, info, warn or error");
+    }
+    const std::string f = str(lg, "format", "log", "keyvalue");
+    if (f == "keyvalue") {
+      c.log.format = LogFormat::KeyValue;
+    } else if (f == "json") {
+      c.log.format = LogFormat::Json;
+    } else {
+      fail(lg["format"], "log.format: expected keyvalue or json");
+    }
+    c.log.file = str(lg, "file", "log");
+    c.log.refuse_open_key_files = boolean(lg, "refuse_open_key_files", "log", false);
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string ConfigError::toString() const {
+  std::ostringstream os;
+  os << file;
+  if (line > 0) os << ':' << line;
+  os << ": " << reason;
+  return os.str();
+}
+
+ConfigResult parseConfig(const std::string& yaml_text, const std::string& path) {
+  try {
+    return {parseRoot(YAML::Load(yaml_text), path), std::nullopt};
+  } catch (const Fail& f) {
+    return {std::nullopt, ConfigError{path, f.line, f.reason}};
+  } catch (const YAML::Exception& e) {
+    return {std::nullopt, ConfigError{path, e.mark.is_null() ? 0 : e.mark.line + 1,
+                                      "invalid YAML: " + e.msg}};
+  }
+}
+
+ConfigResult loadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {std::nullopt, ConfigError{path, 0, "cannot open config file"}};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parseConfig(ss.str(), path);
+}
+
+}  // namespace vapush

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+// XEP-0357 publish intake decisions.
+#include "plugin/publish_intake.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace vapush {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string bare(const std::string& jid) { return lower(jid.substr(0, jid.find('/'))); }
+
+std::string domain(const std::string& jid) {
+  const std::string b = bare(jid);
+  const auto at = b.find('@');
+  return at == std::string::npos ? b : b.substr(at + 1);
+}
+
+bool sameBytes(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+bool isHex(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
+}
+
+bool isFcmToken(const std::string& s) {
+  return s.size() >= 32 && s.size() <= 4096 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '_' || c == '-' || c == ':';
+         });
+}
+
+PublishDecision refuse(PublishDecision::Verdict v, std::string text) {
+  PublishDecision d;
+  d.verdict = v;
+  d.text = std::move(text);
+  return d;
+}
+
+}  // namespace
+
+std::string PublishRequest::option(const std::string& var) const {
+  for (const auto& [k, v] : options) {
+    if (k == var) return v;
+  }
+  return {};
+}
+
+PublishIntake::PublishIntake(const Config& config, DeviceRepository& devices, Crypto& crypto,
+                             Clock& clock, std::function<Category(const std::string&)> categorize)
+    : config_(config),
+      devices_(devices),
+      crypto_(crypto),
+      clock_(clock),
+      categorize_(std::move(categorize)) {}
+
+void PublishIntake::fillMessage(const PublishRequest& r, PublishRecord& record) {
+  record.has_message = r.has_summary && (!r.last_sender.empty() || !r.last_body.empty() ||
+                                         r.message_count > 0);
+  if (!record.has_message) return;
+  UnreadMessage& m = record.message;
+  m.user = record.device.user;
+  m.conversation = bare(r.last_sender);
+  m.sender = r.last_sender;
+  m.category = m.conversation.empty() ? Category::Chat : categorize_(m.conversation);
+  m.body = r.last_body;
+  m.message_time = clock_.nowMs();
+  m.received = m.message_time;
+  m.device_id = record.device.id;
+}
+
+PublishDecision PublishIntake::decide(const PublishRequest& r) {
+  if (r.node.empty()) return refuse(PublishDecision::Verdict::BadRequest, "publish without node");
+  const std::string module = r.option("pushModule");
+  if (!module.empty()) {
+    for (const auto& app : config_.apps) {
+      if (std::find(app.push_modules.begin(), app.push_modules.end(), module) !=
+          app.push_modules.end()) {
+        return decideFpush(r, app);
+      }
+    }
+    return refuse(PublishDecision::Verdict::UnknownNode,
+                  "no app is configured for pushModule '" + module + "'");
+  }
+  Device device;
+  const Status s = devices_.findByNode(r.node, device);
+  if (s.code == Status::Code::Transient || s.code == Status::Code::Failed) {
+    return refuse(PublishDecision::Verdict::Transient, "storage unavailable, retry later");
+  }
+  // A node is only valid for publishes from its owner's server; anything else looks
+  // exactly like an unknown node.
+  if (s.notFound() || domain(device.user) != domain(r.from)) {
+    return refuse(PublishDecision::Verdict::UnknownNode, "no such push node");
+  }
+  if (!device.enabled) {
+    // XEP-0357 §7: the app server tells the user's server to drop a dead registration.
+    return refuse(PublishDecision::Verdict::UnknownNode, "device token is no longer valid");
+  }
+  if (!device.secret_hash.empty()) {
+    const std::string secret = r.option("secret");
+    if (secret.empty() || !sameBytes(crypto_.sha256Hex(secret), device.secret_hash)) {
+      return refuse(PublishDecision::Verdict::Forbidden, "wrong or missing secret");
+    }
+  }
+  PublishDecision d;
+  d.record.device = device;
+  d.record.device.last_publish = clock_.nowMs();
+  fillMessage(r, d.record);
+  return d;
+}
+
+PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppConfig& app) {
+  // fpush protocol (Monal): the node is the device token itself; nothing was registered.
+  const std::string& token = r.node;
+  const bool valid = app.platform == Platform::Apns
+                         ? token.size() >= 64 && token.size() <= 200 && token.size() % 2 == 0 &&
+                               isHex(token)
+                         : isFcmToken(token);
+  if (!valid) {
+    return refuse(PublishDecision::Verdict::BadRequest,
+                  "node is not a valid " + std::string(toString(app.platform)) + " device token");
+  }
+  Device device;
+  const Status s = devices_.findByNode(token, device);
+  if (s.code == Status::Code::Transient || s.code == Status::Code::Failed) {
+    return refuse(PublishDecision::Verdict::Transient, "storage unavailable, retry later");
+  }
+  const TimeMs now = clock_.nowMs();
+  if (s.notFound()) {
+    // The user is unknown to fpush-style clients: a stable pseudonymous owner per token.
+    device = Device{};
+    device.user = "fpush-" + crypto_.sha256Hex(token).substr(0, 16) + "@" + domain(r.from);
+    device.app = app.name;
+    device.platform = app.platform;
+    device.token = token;
+    device.node = token;
+    device.protocol = Protocol::Fpush;
+    device.created = now;
+    device.updated = now;
+  } else if (!device.enabled) {
+    return refuse(PublishDecision::Verdict::UnknownNode, "device token is no longer valid");
+  } else if (domain(device.user) != domain(r.from)) {
+    return refuse(PublishDecision::Verdict::UnknownNode, "no such push node");
+  }
+  PublishDecision d;
+  d.record.device = device;
+  d.record.device.last_publish = now;
+  fillMessage(r, d.record);
+  return d;
+}
+
+}  // namespace vapush

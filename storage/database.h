@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// Thin RAII wrapper over one SQLite connection: open + migrate, statements, transactions,
+// and the mapping of SQLite errors onto Status (busy/full/read-only = Transient).
+//
+// One Database per thread; several connections may share one file (WAL mode).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "plugin/repositories.h"
+
+namespace vapush {
+
+class Statement;
+
+class Database {
+ public:
+  // Opens (creating if needed) and migrates the database. On failure returns nullptr and
+  // fills `error` with a message naming the file.
+  static std::unique_ptr<Database> open(const std::string& path, std::string& error);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  sqlite3* handle() { return db_; }
+  const std::string& path() const { return path_; }
+
+  // Executes one or more statements without results.
+  Status exec(std::string_view sql);
+  // BEGIN IMMEDIATE / COMMIT / ROLLBACK.
+  Status begin();
+  Status commit();
+  void rollback();
+  // Status for the connection's last error code.
+  Status lastError(std::string_view what) const;
+  int schemaVersion();
+
+  // Prepared statements are cached per SQL text for the life of the connection.
+  Statement& prepare(std::string_view sql);
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  Database(sqlite3* db, std::string path);
+  sqlite3* db_;
+  std::string path_;
+  struct Cache;
+  std::unique_ptr<Cache> cache_;
+};
+
+// A cached prepared statement. reset() before reuse happens automatically in bind chains.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& reset();
+  Statement& bind(int index, int64_t v);
+  Statement& bind(int index, std::string_view v);
+  Statement& bindNull(int index);
+  // Steps once: true when a row is available, false when done (or on error: see status()).
+  bool step();
+  Status status(std::string_view what) const;
+  int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string text(int col) const;
+  bool isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  int rc_ = SQLITE_OK;
+};
+
+// Maps an SQLite result code onto a Status.
+Status statusFromSqlite(int rc, std::string_view what, sqlite3* db);
+
+}  // namespace vapush

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// Group commit of publishes into device / unread_message.
+#include "storage/intake_store.h"
+
+#include "storage/sqlite_repositories.h"
+
+namespace vapush {
+
+Status IntakeStore::storeOne(PublishRecord& r) {
+  SqliteDeviceRepository devices(db_);
+  Status s;
+  if (r.device.id == 0) {
+    // An fpush device first seen in this batch may already have been added by an
+    // earlier record of the same batch.
+    Device existing;
+    s = devices.findByNode(r.device.node, existing);
+    if (s.ok()) {
+      r.device.id = existing.id;
+      r.device.user = existing.user;
+    } else if (s.notFound()) {
+      s = devices.add(r.device);
+    }
+    if (!s.ok()) return s;
+  }
+  if (r.device.id != 0) {
+    Statement& st = db_.prepare("UPDATE device SET last_publish=? WHERE id=?");
+    st.reset().bind(1, r.device.last_publish).bind(2, r.device.id).step();
+    s = st.status("update device");
+  }
+  if (!s.ok() || !r.has_message) return s;
+  UnreadMessage& m = r.message;
+  m.device_id = r.device.id;
+  m.user = r.device.user;
+
+  Statement& dup = db_.prepare(
+      "SELECT id FROM unread_message WHERE user=? AND sender=? AND body=? AND received>=? "
+      "AND device_id<>? LIMIT 1");
+  dup.reset()
+      .bind(1, m.user)
+      .bind(2, m.sender)
+      .bind(3, m.body)
+      .bind(4, m.received - kFanOutWindowMs)
+      .bind(5, m.device_id);
+  if (dup.step()) {
+    m.id = dup.int64(0);  // same message, already stored through another node
+    return Status::success();
+  }
+  s = dup.status("dedupe lookup");
+  if (!s.ok()) return s;
+
+  Statement& ins = db_.prepare(
+      "INSERT INTO unread_message(user, conversation, sender, sender_nick, category, body, "
+      "message_time, received, device_id, dedupe_key) VALUES (?,?,?,?,?,?,?,?,?,?)");
+  ins.reset()
+      .bind(1, m.user)
+      .bind(2, m.conversation)
+      .bind(3, m.sender)
+      .bind(4, m.sender_nick)
+      .bind(5, toString(m.category))
+      .bind(6, m.body)
+      .bind(7, m.message_time)
+      .bind(8, m.received)
+      .bind(9, m.device_id)
+      .bind(10, m.dedupe_key)
+      .step();
+  s = ins.status("insert unread message");
+  if (s.ok()) m.id = sqlite3_last_insert_rowid(db_.handle());
+  return s;
+}
+
+Status IntakeStore::store(std::vector<PublishRecord>& records) {
+  if (records.empty()) return Status::success();
+  Status s = db_.begin();
+  if (!s.ok()) return s;
+  for (auto& r : records) {
+    s = storeOne(r);
+    if (!s.ok()) {
+      db_.rollback();
+      return s;
+    }
+  }
+  return db_.commit();
+}
+
+}  // namespace vapush

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// Durable group commit of accepted XEP-0357 publishes: all records of one receive pass
+// go into one transaction, and the caller answers the publishes only after it returns Ok.
+// Use from one thread (the XMPP thread) with its own Database.
+#pragma once
+
+#include <vector>
+
+#include "plugin/publish_intake.h"
+#include "storage/database.h"
+
+namespace vapush {
+
+class IntakeStore {
+ public:
+  explicit IntakeStore(Database& db) : db_(db) {}
+
+  // Stores every record or none. Creates fpush devices (record.device.id == 0), updates
+  // each device's last_publish and inserts one unread_message per record that carries a
+  // message, unless the same message already arrived through another device of the same
+  // user moments ago (the server publishes once per registered node).
+  Status store(std::vector<PublishRecord>& records);
+
+  // How close (ms) two publishes of the same sender and body to the same user must be to
+  // count as one message fanned out to several devices.
+  static constexpr TimeMs kFanOutWindowMs = 10'000;
+
+ private:
+  Status storeOne(PublishRecord& record);
+  Database& db_;
+};
+
+}  // namespace vapush

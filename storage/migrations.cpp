@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+// The schema, as numbered migrations. Never edit a shipped migration: add a new one.
+#include "storage/migrations.h"
+
+#include "storage/database.h"
+
+namespace vapush {
+namespace {
+
+// Index i upgrades version i to version i + 1. Times are ms since the epoch (UTC).
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: initial schema.
+    R"sql(
+CREATE TABLE device(
+  id            INTEGER PRIMARY KEY,
+  user          TEXT NOT NULL,
+  app           TEXT NOT NULL,
+  platform      TEXT NOT NULL CHECK (platform IN ('apns','fcm')),
+  token         TEXT NOT NULL,
+  node          TEXT NOT NULL UNIQUE,
+  secret_hash   TEXT NOT NULL DEFAULT '',
+  resource      TEXT NOT NULL DEFAULT '',
+  device_id     TEXT NOT NULL DEFAULT '',
+  language      TEXT NOT NULL DEFAULT '',
+  protocol      TEXT NOT NULL,
+  enabled       INTEGER NOT NULL DEFAULT 1,
+  created       INTEGER NOT NULL,
+  updated       INTEGER NOT NULL,
+  last_publish  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX device_by_user ON device(user);
+CREATE INDEX device_by_token ON device(app, token);
+
+CREATE TABLE preferences(
+  user          TEXT PRIMARY KEY,
+  virtual_agent INTEGER NOT NULL DEFAULT 1,
+  live_agent    INTEGER NOT NULL DEFAULT 1,
+  chat          INTEGER NOT NULL DEFAULT 1,
+  preview       INTEGER NOT NULL DEFAULT 1,
+  quiet_start   INTEGER,
+  quiet_end     INTEGER,
+  quiet_tz      TEXT,
+  updated       INTEGER NOT NULL
+);
+CREATE TABLE mute(
+  user   TEXT NOT NULL,
+  peer   TEXT NOT NULL,
+  until  INTEGER NOT NULL,
+  PRIMARY KEY (user, peer)
+);
+
+CREATE TABLE unread_message(
+  id             INTEGER PRIMARY KEY,
+  user           TEXT NOT NULL,
+  conversation   TEXT NOT NULL,
+  sender         TEXT NOT NULL DEFAULT '',
+  sender_nick    TEXT NOT NULL DEFAULT '',
+  category       TEXT NOT NULL,
+  body           TEXT NOT NULL DEFAULT '',
+  message_time   INTEGER NOT NULL,
+  received       INTEGER NOT NULL,
+  device_id      INTEGER NOT NULL DEFAULT 0,
+  dedupe_key     TEXT NOT NULL DEFAULT '',
+  read           INTEGER NOT NULL DEFAULT 0,
+  notified_batch INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX unread_by_batch ON unread_message(notified_batch, received);
+CREATE INDEX unread_by_user ON unread_message(user, conversation);
+
+CREATE TABLE batch(
+  id        INTEGER PRIMARY KEY,
+  started   INTEGER NOT NULL,
+  finished  INTEGER NOT NULL DEFAULT 0,
+  rows      INTEGER NOT NULL DEFAULT 0,
+  pushes    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sys_cs_message_notification(
+  sys_id          TEXT PRIMARY KEY CHECK (length(sys_id) = 32),
+  user            TEXT NOT NULL,
+  device          INTEGER NOT NULL,
+  conversation    TEXT NOT NULL,
+  sender          TEXT NOT NULL DEFAULT '',
+  category        TEXT NOT NULL CHECK (category IN ('virtual_agent','live_agent','chat')),
+  body            TEXT NOT NULL DEFAULT '',
+  message_time    INTEGER NOT NULL,
+  batch           INTEGER NOT NULL,
+  state           TEXT NOT NULL
+                  CHECK (state IN ('pending','sent','failed','suppressed','expired')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT '',
+  provider_id     TEXT NOT NULL DEFAULT '',
+  sys_created_on  INTEGER NOT NULL,
+  sys_updated_on  INTEGER NOT NULL,
+  sent_on         INTEGER NOT NULL DEFAULT 0,
+  message_id      INTEGER NOT NULL,
+  push_id         TEXT NOT NULL DEFAULT '',
+  next_attempt    INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (message_id, device)
+);
+CREATE INDEX notification_by_state ON sys_cs_message_notification(state, next_attempt);
+CREATE INDEX notification_by_push ON sys_cs_message_notification(push_id);
+CREATE INDEX notification_by_user ON sys_cs_message_notification(user, sys_created_on);
+)sql",
+};
+
+constexpr int kCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+static_assert(kCount == Database::kSchemaVersion, "one migration per schema version");
+
+}  // namespace
+
+bool migrate(Database& db, std::string& error) {
+  const int version = db.schemaVersion();
+  if (version < 0) {
+    error = "cannot read schema version (not an SQLite database?)";
+    return false;
+  }
+  if (version > kCount) {
+    error = "database schema version " + std::to_string(version) +
+            " is newer than this vapush supports (" + std::to_string(kCount) +
+            "); refusing to touch it — run a newer vapush or restore a backup";
+    return false;
+  }
+  for (int v = version; v < kCount; ++v) {
+    Status s = db.begin();
+    if (s.ok()) s = db.exec(kMigrations[v]);
+    if (s.ok()) s = db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    if (s.ok()) s = db.commit();
+    if (!s.ok()) {
+      db.rollback();
+      error = "migration to schema version " + std::to_string(v + 1) + " failed: " + s.message;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace vapush

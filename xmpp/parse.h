@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// Stanza -> plain struct translation for what the component receives: XEP-0357
+// publishes, presences (RFC 6121, XEP-0319 idle, XEP-0203 delay) and XEP-0356
+// privilege announcements. Parsers take a gloox::Tag so tests feed captured stanzas.
+#pragma once
+
+#include <gloox/tag.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/model.h"
+#include "plugin/publish_intake.h"
+#include "xmpp/xml_util.h"
+
+namespace vapush::xmpp {
+
+inline constexpr const char* kNsPubsub = "http://jabber.org/protocol/pubsub";
+inline constexpr const char* kNsPush = "urn:xmpp:push:0";
+inline constexpr const char* kPushSummary = "urn:xmpp:push:summary";
+inline constexpr const char* kPublishOptions = "http://jabber.org/protocol/pubsub#publish-options";
+
+// Parses <iq type='set'><pubsub><publish node=...> (XEP-0357 §7). Returns nullopt and
+// fills `error` (bad-request) when the stanza is not a well-formed push publish.
+std::optional<PublishRequest> parsePublish(const gloox::Tag& iq, StanzaError& error);
+
+struct PresenceEvent {
+  std::string bare;      // user's bare JID, lower-case
+  std::string resource;  // may be empty for presence from a bare JID
+  Show show = Show::Available;
+  std::optional<TimeMs> idle_since;  // XEP-0319 <idle since=.../>
+  std::optional<TimeMs> delay;       // XEP-0203 <delay stamp=.../> (Prosody replay)
+  std::string id;                    // stanza id, for de-duplication
+};
+
+// Parses an available/unavailable presence. Subscription and error presences give nullopt.
+std::optional<PresenceEvent> parsePresence(const gloox::Tag& presence);
+
+// XEP-0356 <privilege/> in either namespace: the granted permissions as "access=type".
+std::optional<std::vector<std::string>> parsePrivilege(const gloox::Tag& message,
+                                                       std::string& ns);
+
+// Parses an XEP-0082 date-time ("2026-11-23T19:09:02Z", fractions and offsets allowed).
+std::optional<TimeMs> parseXmppTime(const std::string& s);
+
+}  // namespace vapush::xmpp

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+// Stanza routing and answers.
+#include "xmpp/service.h"
+
+#include "plugin/log.h"
+
+namespace vapush::xmpp {
+namespace {
+
+constexpr const char* kNsDiscoInfo = "http://jabber.org/protocol/disco#info";
+constexpr const char* kNsDiscoItems = "http://jabber.org/protocol/disco#items";
+constexpr const char* kNsCommands = "http://jabber.org/protocol/commands";
+constexpr const char* kNsPing = "urn:xmpp:ping";
+
+gloox::Tag* query(const char* ns, const std::string& node) {
+  auto* q = new gloox::Tag("query");
+  q->setXmlns(ns);
+  if (!node.empty()) q->addAttribute("node", node);
+  return q;
+}
+
+void feature(gloox::Tag* q, const char* var) { new gloox::Tag(q, "feature", "var", var); }
+
+void identity(gloox::Tag* q, const char* category, const char* type, const char* name) {
+  auto* id = new gloox::Tag(q, "identity");
+  id->addAttribute("category", category);
+  id->addAttribute("type", type);
+  id->addAttribute("name", name);
+}
+
+}  // namespace
+
+Service::Service(const Config& config, PublishIntake& intake, IntakeStore& store,
+                 Observer& observer)
+    : config_(config), intake_(intake), store_(store), observer_(observer) {}
+
+void Service::onConnected() { observer_.onLinkState(true); }
+
+void Service::onDisconnected() {
+  // Publishes that were not committed cannot be answered any more; the server has
+  // already treated them as timed out. Stored ones were answered in afterReceive().
+  pending_records_.clear();
+  pending_requests_.clear();
+  observer_.onLinkState(false);
+}
+
+void Service::reply(gloox::Tag* tag) {
+  if (link_ != nullptr) {
+    link_->sendTag(tag);
+  } else {
+    delete tag;
+  }
+}
+
+void Service::replyError(const gloox::Tag& request, StanzaError error) {
+  reply(errorReply(&request, error));
+}
+
+bool Service::fromServedDomain(const std::string& from) const {
+  std::string domain = from.substr(0, from.find('/'));
+  const auto at = domain.find('@');
+  if (at != std::string::npos) domain = domain.substr(at + 1);
+  for (const auto& d : config_.component.domains) {
+    if (d == domain) return true;
+  }
+  return false;
+}
+
+void Service::onStanza(const gloox::Tag& stanza) {
+  const std::string& name = stanza.name();
+  if (name == "iq") {
+    onIq(stanza);
+  } else if (name == "presence") {
+    if (auto p = parsePresence(stanza)) {
+      if (fromServedDomain(p->bare)) observer_.onPresence(*p);
+    }
+  } else if (name == "message") {
+    onMessage(stanza);
+  }
+}
+
+void Service::onMessage(const gloox::Tag& message) {
+  std::string ns;
+  if (auto perms = parsePrivilege(message, ns)) {
+    std::string list;
+    for (const auto& p : *perms) list += (list.empty() ? "" : ",") + p;
+    log::info("xmpp.privileges", {{"from", message.findAttribute("from")},
+                                  {"namespace", ns},
+                                  {"granted", list.empty() ? "none" : list}});
+    return;
+  }
+  if (message.findAttribute("type") == "error") return;
+  // Forwarded copies (XEP-0297) are handled by the unread tracker when enabled.
+  log::debug("xmpp.message_ignored", {{"from", message.findAttribute("from")}});
+}
+
+void Service::onIq(const gloox::Tag& iq) {
+  const std::string type = iq.findAttribute("type");
+  if (type == "result" || type == "error") return;  // we send no requests that need them
+  if (type != "get" && type != "set") {
+    replyError(iq, {"modify", "bad-request", "iq type must be get or set"});
+    return;
+  }
+  if (iq.children().size() != 1) {
+    // RFC 6120 §8.2.3: an IQ get/set has exactly one payload child.
+    replyError(iq, {"modify", "bad-request", "iq must contain exactly one payload"});
+    return;
+  }
+  const gloox::Tag& payload = *iq.children().front();
+  const std::string ns = namespaceOf(&payload);
+  if (type == "get" && payload.name() == "query" && ns == kNsDiscoInfo) {
+    onDiscoInfo(iq, payload);
+  } else if (type == "get" && payload.name() == "query" && ns == kNsDiscoItems) {
+    onDiscoItems(iq, payload);
+  } else if (type == "get" && payload.name() == "ping" && ns == kNsPing) {
+    reply(resultReply(&iq));  // XEP-0199 §4
+  } else if (type == "set" && payload.name() == "pubsub" && ns == kNsPubsub) {
+    onPublish(iq);
+  } else if (type == "set" && payload.name() == "command" && ns == kNsCommands &&
+             commands_ != nullptr) {
+    reply(commands_->handle(iq));
+  } else {
+    replyError(iq, {"cancel", "service-unavailable", ""});
+  }
+}
+
+void Service::onDiscoInfo(const gloox::Tag& iq, const gloox::Tag& q) {
+  const std::string node = q.findAttribute("node");
+  gloox::Tag* result = query(kNsDiscoInfo, node);
+  if (node.empty()) {
+    // XEP-0357 §3: an app server identifies as pubsub/push.
+    identity(result, "pubsub", "push", "vapush");
+    identity(result, "component", "generic", "vapush");
+    feature(result, kNsDiscoInfo);
+    feature(result, kNsDiscoItems);
+    feature(result, kNsCommands);
+    feature(result, kNsPing);
+    feature(result, kNsPush);
+  } else if (node == kNsCommands) {
+    identity(result, "automation", "command-list", "Commands");
+  } else if (commands_ != nullptr && commands_->exists(node)) {
+    // XEP-0050 §2.3: each command node answers disco#info.
+    identity(result, "automation", "command-node", node.c_str());
+    feature(result, kNsCommands);
+    feature(result, kNsData);
+  } else {
+    delete result;
+    replyError(iq, {"cancel", "item-not-found", ""});
+    return;
+  }
+  reply(resultReply(&iq, result));
+}
+
+void Service::onDiscoItems(const gloox::Tag& iq, const gloox::Tag& q) {
+  const std::string node = q.findAttribute("node");
+  gloox::Tag* result = query(kNsDiscoItems, node);
+  if (node == kNsCommands && commands_ != nullptr) {
+    for (const auto& [cmd, name] : commands_->list(iq.findAttribute("from"))) {
+      auto* item = new gloox::Tag(result, "item");
+      item->addAttribute("jid", config_.component.jid);
+      item->addAttribute("node", cmd);
+      item->addAttribute("name", name);
+    }
+  } else if (!node.empty() && node != kNsCommands) {
+    delete result;
+    replyError(iq, {"cancel", "item-not-found", ""});
+    return;
+  }
+  reply(resultReply(&iq, result));
+}
+
+void Service::onPublish(const gloox::Tag& iq) {
+  StanzaError error;
+  auto request = parsePublish(iq, error);
+  if (!request) {
+    observer_.onPublishRefused(error.condition);
+    replyError(iq, error);
+    return;
+  }
+  PublishDecision d = intake_.decide(*request);
+  switch (d.verdict) {
+    case PublishDecision::Verdict::Accept:
+      pending_records_.push_back(std::move(d.record));
+      pending_requests_.emplace_back(iq.clone());
+      return;
+    case PublishDecision::Verdict::UnknownNode:
+      error = {"cancel", "item-not-found", d.text};
+      break;
+    case PublishDecision::Verdict::Forbidden:
+      error = {"auth", "forbidden", d.text};
+      break;
+    case PublishDecision::Verdict::BadRequest:
+      error = {"modify", "bad-request", d.text};
+      break;
+    case PublishDecision::Verdict::Transient:
+      // `wait`: the server keeps the registration and may retry (never `cancel` here).
+      error = {"wait", "internal-server-error", d.text};
+      break;
+  }
+  log::info("publish.refused", {{"from", request->from},
+                                {"node", log::redact(request->node)},
+                                {"condition", error.condition}});
+  observer_.onPublishRefused(error.condition);
+  replyError(iq, error);
+}
+
+void Service::afterReceive() {
+  if (pending_records_.empty()) return;
+  const Status s = store_.store(pending_records_);
+  for (size_t i = 0; i < pending_requests_.size(); ++i) {
+    const gloox::Tag& request = *pending_requests_[i];
+    if (s.ok()) {
+      observer_.onPublishStored(pending_records_[i]);
+      reply(resultReply(&request));
+    } else {
+      observer_.onPublishRefused("resource-constraint");
+      replyError(request, {"wait", "resource-constraint", "storage unavailable, retry later"});
+    }
+  }
+  if (s.ok()) {
+    log::debug("publish.stored", {{"count", std::to_string(pending_records_.size())}});
+  } else {
+    log::error("publish.store_failed", {{"count", std::to_string(pending_records_.size())},
+                                        {"error", s.message}});
+  }
+  pending_records_.clear();
+  pending_requests_.clear();
+}
+
+}  // namespace vapush::xmpp
