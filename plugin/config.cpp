@@ -56,8 +56,8 @@ bool boolean(const YAML::Node& map, const char* key, const std::string& where, b
   return v;
 }
 
-int64_t integer(const YAML::Node& map, const char* key, const std::string& where,
-                int64_t fallback, int64_t min, int64_t max) {
+int64_t integer(const YAML::Node& map, const char* key, const std::string& where, int64_t fallback,
+                int64_t min, int64_t max) {
   const YAML::Node n = map[key];
   if (!n) return fallback;
   int64_t v = 0;
@@ -97,8 +97,7 @@ int64_t duration(const YAML::Node& map, const char* key, const std::string& wher
   return v;
 }
 
-std::vector<std::string> strings(const YAML::Node& map, const char* key,
-                                 const std::string& where) {
+std::vector<std::string> strings(const YAML::Node& map, const char* key, const std::string& where) {
   std::vector<std::string> out;
   const YAML::Node n = map[key];
   if (!n || n.IsNull()) return out;
@@ -165,8 +164,8 @@ void parseBatching(const YAML::Node& n, BatchingConfig& b) {
             "retention", "push_ttl"});
   b.interval_ms = duration(n, "interval", "batching", b.interval_ms, 100);
   b.idle_threshold_ms = duration(n, "idle_threshold", "batching", b.idle_threshold_ms, 0);
-  b.suppress_if_other_resource_active = boolean(n, "suppress_if_other_resource_active",
-                                                "batching", b.suppress_if_other_resource_active);
+  b.suppress_if_other_resource_active = boolean(n, "suppress_if_other_resource_active", "batching",
+                                                b.suppress_if_other_resource_active);
   const std::string q = str(n, "quiet_hours", "batching", "hold");
   if (q == "hold") {
     b.quiet_hours = QuietHoursMode::Hold;
@@ -196,8 +195,8 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
   if (!a.ca_file.empty()) a.ca_file = relativeTo(c.path, a.ca_file).string();
   a.push_modules = strings(n, "push_modules", w);
   a.sandbox = boolean(n, "sandbox", w, false);
-  a.max_concurrent_streams =
-      static_cast<int>(integer(n, "max_concurrent_streams", w, a.max_concurrent_streams, 1, 100000));
+  a.max_concurrent_streams = static_cast<int>(
+      integer(n, "max_concurrent_streams", w, a.max_concurrent_streams, 1, 100000));
   a.request_timeout_ms = duration(n, "request_timeout", w, a.request_timeout_ms, 100);
   auto file = [&](const char* key) {
     std::string v = str(n, key, w);
@@ -215,7 +214,8 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
     if (token_auth && (a.team_id.empty() || a.key_id.empty())) {
       fail(n, w + ": key_file needs team_id and key_id");
     }
-    if (!token_auth && a.cert_file.empty()) fail(n, w + ": give key_file (token auth) or cert_file");
+    if (!token_auth && a.cert_file.empty())
+      fail(n, w + ": give key_file (token auth) or cert_file");
     if (a.endpoint.empty()) {
       a.endpoint = a.sandbox ? "https://api.sandbox.push.apple.com" : "https://api.push.apple.com";
     }
@@ -239,7 +239,8 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) fail(root, "top level: expected a mapping");
-  onlyKeys(root, "", {"component", "storage", "batching", "agents", "apps", "http", "limits", "log"});
+  onlyKeys(root, "",
+           {"component", "storage", "batching", "agents", "apps", "http", "limits", "log"});
   if (!root["component"]) fail(root, "component: section is required");
   parseComponent(root["component"], c);
   if (const auto s = root["storage"]) {
@@ -268,16 +269,16 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
     c.http.listen = str(h, "listen", "http", c.http.listen);
   }
   if (const auto l = root["limits"]) {
-    onlyKeys(l, "limits", {"max_devices_per_user", "max_registrations_per_minute",
-                           "max_stanza_bytes"});
+    onlyKeys(l, "limits",
+             {"max_devices_per_user", "max_registrations_per_minute", "max_stanza_bytes"});
     c.limits.max_devices_per_user = static_cast<int>(
         integer(l, "max_devices_per_user", "limits", c.limits.max_devices_per_user, 1, 1000));
-    c.limits.max_registrations_per_minute = static_cast<int>(integer(
-        l, "max_registrations_per_minute", "limits", c.limits.max_registrations_per_minute, 1,
-        100000));
-    c.limits.max_stanza_bytes = static_cast<size_t>(integer(
-        l, "max_stanza_bytes", "limits", static_cast<int64_t>(c.limits.max_stanza_bytes), 1024,
-        16 << 20));
+    c.limits.max_registrations_per_minute =
+        static_cast<int>(integer(l, "max_registrations_per_minute", "limits",
+                                 c.limits.max_registrations_per_minute, 1, 100000));
+    c.limits.max_stanza_bytes = static_cast<size_t>(
+        integer(l, "max_stanza_bytes", "limits", static_cast<int64_t>(c.limits.max_stanza_bytes),
+                1024, 16 << 20));
   }
   if (const auto lg = root["log"]) {
     onlyKeys(lg, "log", {"level", "format", "file", "refuse_open_key_files"});
@@ -316,8 +317,8 @@ ConfigResult parseConfig(const std::string& yaml_text, const std::string& path) 
   } catch (const Fail& f) {
     return {std::nullopt, ConfigError{path, f.line, f.reason}};
   } catch (const YAML::Exception& e) {
-    return {std::nullopt, ConfigError{path, e.mark.is_null() ? 0 : e.mark.line + 1,
-                                      "invalid YAML: " + e.msg}};
+    return {std::nullopt,
+            ConfigError{path, e.mark.is_null() ? 0 : e.mark.line + 1, "invalid YAML: " + e.msg}};
   }
 }
 

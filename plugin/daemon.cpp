@@ -20,8 +20,9 @@ class DaemonObserver : public xmpp::Observer {
  public:
   void onLinkState(bool connected) override { connected_ = connected; }
   void onPresence(const xmpp::PresenceEvent& p) override {
-    log::debug("presence", {{"user", p.bare}, {"resource", p.resource},
-                            {"show", std::string(toString(p.show))}});
+    log::debug(
+        "presence",
+        {{"user", p.bare}, {"resource", p.resource}, {"show", std::string(toString(p.show))}});
   }
   void onPublishStored(const PublishRecord& r) override {
     log::info("publish.stored", {{"user", r.device.user},
@@ -51,8 +52,8 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     log::error("storage.open_failed", {{"error", error}});
     return 1;
   }
-  log::info("storage.ready", {{"path", config.storage.sqlite},
-                              {"schema", std::to_string(db->schemaVersion())}});
+  log::info("storage.ready",
+            {{"path", config.storage.sqlite}, {"schema", std::to_string(db->schemaVersion())}});
   SystemClock clock;
   OpenSslCrypto crypto;
   SqliteDeviceRepository devices(*db);

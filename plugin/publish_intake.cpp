@@ -36,8 +36,7 @@ bool isHex(const std::string& s) {
 }
 
 bool isFcmToken(const std::string& s) {
-  return s.size() >= 32 && s.size() <= 4096 &&
-         std::all_of(s.begin(), s.end(), [](unsigned char c) {
+  return s.size() >= 32 && s.size() <= 4096 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
            return std::isalnum(c) || c == '_' || c == '-' || c == ':';
          });
 }
@@ -67,8 +66,8 @@ PublishIntake::PublishIntake(const Config& config, DeviceRepository& devices, Cr
       categorize_(std::move(categorize)) {}
 
 void PublishIntake::fillMessage(const PublishRequest& r, PublishRecord& record) {
-  record.has_message = r.has_summary && (!r.last_sender.empty() || !r.last_body.empty() ||
-                                         r.message_count > 0);
+  record.has_message =
+      r.has_summary && (!r.last_sender.empty() || !r.last_body.empty() || r.message_count > 0);
   if (!record.has_message) return;
   UnreadMessage& m = record.message;
   m.user = record.device.user;
@@ -124,10 +123,9 @@ PublishDecision PublishIntake::decide(const PublishRequest& r) {
 PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppConfig& app) {
   // fpush protocol (Monal): the node is the device token itself; nothing was registered.
   const std::string& token = r.node;
-  const bool valid = app.platform == Platform::Apns
-                         ? token.size() >= 64 && token.size() <= 200 && token.size() % 2 == 0 &&
-                               isHex(token)
-                         : isFcmToken(token);
+  const bool valid = app.platform == Platform::Apns ? token.size() >= 64 && token.size() <= 200 &&
+                                                          token.size() % 2 == 0 && isHex(token)
+                                                    : isFcmToken(token);
   if (!valid) {
     return refuse(PublishDecision::Verdict::BadRequest,
                   "node is not a valid " + std::string(toString(app.platform)) + " device token");

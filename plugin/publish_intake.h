@@ -31,9 +31,9 @@ struct PublishRequest {
 
 // What to store for an accepted publish.
 struct PublishRecord {
-  Device device;               // device the node belongs to (id 0 = create, fpush)
-  bool has_message = false;    // false for wake-ups: only last_publish is updated
-  UnreadMessage message;       // valid when has_message
+  Device device;             // device the node belongs to (id 0 = create, fpush)
+  bool has_message = false;  // false for wake-ups: only last_publish is updated
+  UnreadMessage message;     // valid when has_message
 };
 
 struct PublishDecision {

@@ -43,9 +43,9 @@ Database::~Database() {
 
 std::unique_ptr<Database> Database::open(const std::string& path, std::string& error) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     error = path + ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
     sqlite3_close(raw);

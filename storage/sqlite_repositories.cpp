@@ -142,8 +142,8 @@ Status SqlitePreferencesRepository::load(std::string_view user, Preferences& out
     out.chat = st.int64(2) != 0;
     out.preview = st.int64(3) != 0;
     if (!st.isNull(4) && !st.isNull(5)) {
-      out.quiet_hours = QuietHours{static_cast<int>(st.int64(4)), static_cast<int>(st.int64(5)),
-                                   st.text(6)};
+      out.quiet_hours =
+          QuietHours{static_cast<int>(st.int64(4)), static_cast<int>(st.int64(5)), st.text(6)};
     }
   }
   Status s = st.status("load preferences");

@@ -44,8 +44,8 @@ void ComponentLink::onConnect() {
   connected_ = true;
   connecting_ = false;
   backoff_ms_ = config_.reconnect_min_ms;
-  log::info("xmpp.connected", {{"jid", config_.jid},
-                               {"server", config_.host + ":" + std::to_string(config_.port)}});
+  log::info("xmpp.connected",
+            {{"jid", config_.jid}, {"server", config_.host + ":" + std::to_string(config_.port)}});
   handler_.onConnected();
 }
 

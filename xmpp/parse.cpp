@@ -14,8 +14,8 @@ StanzaError badRequest(std::string text) { return {"modify", "bad-request", std:
 
 std::optional<TimeMs> parseXmppTime(const std::string& s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                  &consumed) != 6) {
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) !=
+      6) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
@@ -136,9 +136,9 @@ std::optional<PresenceEvent> parsePresence(const gloox::Tag& p) {
   } else {
     const gloox::Tag* show = p.findChild("show");
     const std::string s = show ? show->cdata() : std::string();
-    e.show = s == "away"  ? Show::Away
-             : s == "xa"  ? Show::Xa
-             : s == "dnd" ? Show::Dnd
+    e.show = s == "away"   ? Show::Away
+             : s == "xa"   ? Show::Xa
+             : s == "dnd"  ? Show::Dnd
              : s == "chat" ? Show::Chat
                            : Show::Available;
   }

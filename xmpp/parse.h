@@ -38,8 +38,7 @@ struct PresenceEvent {
 std::optional<PresenceEvent> parsePresence(const gloox::Tag& presence);
 
 // XEP-0356 <privilege/> in either namespace: the granted permissions as "access=type".
-std::optional<std::vector<std::string>> parsePrivilege(const gloox::Tag& message,
-                                                       std::string& ns);
+std::optional<std::vector<std::string>> parsePrivilege(const gloox::Tag& message, std::string& ns);
 
 // Parses an XEP-0082 date-time ("2026-11-23T19:09:02Z", fractions and offsets allowed).
 std::optional<TimeMs> parseXmppTime(const std::string& s);

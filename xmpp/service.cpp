@@ -220,8 +220,8 @@ void Service::afterReceive() {
   if (s.ok()) {
     log::debug("publish.stored", {{"count", std::to_string(pending_records_.size())}});
   } else {
-    log::error("publish.store_failed", {{"count", std::to_string(pending_records_.size())},
-                                        {"error", s.message}});
+    log::error("publish.store_failed",
+               {{"count", std::to_string(pending_records_.size())}, {"error", s.message}});
   }
   pending_records_.clear();
   pending_requests_.clear();

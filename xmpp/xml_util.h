@@ -38,9 +38,9 @@ struct StanzaError {
         text(std::move(txt)),
         app_condition(std::move(app)),
         app_condition_ns(std::move(app_ns)) {}
-  std::string type;       // auth | cancel | continue | modify | wait
-  std::string condition;  // e.g. bad-request, item-not-found
-  std::string text;       // human readable, optional
+  std::string type;              // auth | cancel | continue | modify | wait
+  std::string condition;         // e.g. bad-request, item-not-found
+  std::string text;              // human readable, optional
   std::string app_condition;     // e.g. bad-sessionid (XEP-0050), optional
   std::string app_condition_ns;  // its namespace
 };

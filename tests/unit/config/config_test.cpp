@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for plugin/config: defaults, every section, and errors with line numbers.
+#include "plugin/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace vapush {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("vapush-config-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    write("secret", "s3cret\n");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return (dir_ / name).string();
+  }
+  ConfigResult load(const std::string& yaml) { return loadConfig(write("vapush.yml", yaml)); }
+  fs::path dir_;
+};
+
+constexpr const char* kMinimal =
+    "component:\n"
+    "  jid: push.example.com\n"
+    "  secret_file: secret\n";
+
+TEST_F(ConfigTest, MinimalUsesDefaults) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r.config) << r.error->toString();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.component.jid, "push.example.com");
+  EXPECT_EQ(c.component.secret, "s3cret");
+  EXPECT_EQ(c.component.host, "127.0.0.1");
+  EXPECT_EQ(c.component.port, 5347);
+  ASSERT_EQ(c.component.domains.size(), 1u);
+  EXPECT_EQ(c.component.domains[0], "example.com");
+  EXPECT_EQ(c.batching.interval_ms, 60'000);
+  EXPECT_TRUE(c.apps.empty());
+}
+
+TEST_F(ConfigTest, FullExample) {
+  write("AuthKey.p8", "key");
+  write("sa.json", "{}");
+  auto r = load(std::string(kMinimal) +
+                "  port: 15347\n"
+                "  domains: [example.com, example.org]\n"
+                "storage: { sqlite: data/vapush.db }\n"
+                "batching: { interval: 2s, quiet_hours: drop, idle_threshold: 10m }\n"
+                "agents: { virtual: [va@example.com], live: [] }\n"
+                "apps:\n"
+                "  - { name: ios, platform: apns, topic: com.example.chat, team_id: T1,\n"
+                "      key_id: K1, key_file: AuthKey.p8, sandbox: true, push_modules: [m1] }\n"
+                "  - { name: android, platform: fcm, project_id: p1,\n"
+                "      service_account_file: sa.json, endpoint: 'https://127.0.0.1:9' }\n"
+                "http: { listen: '127.0.0.1:9464' }\n"
+                "log: { level: debug, format: json }\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.component.port, 15347);
+  EXPECT_EQ(c.component.domains.size(), 2u);
+  EXPECT_EQ(c.storage.sqlite, (dir_ / "data/vapush.db").string());
+  EXPECT_EQ(c.batching.interval_ms, 2000);
+  EXPECT_EQ(c.batching.idle_threshold_ms, 600'000);
+  EXPECT_EQ(c.batching.quiet_hours, QuietHoursMode::Drop);
+  EXPECT_EQ(c.agents.virtual_agents.at(0), "va@example.com");
+  ASSERT_EQ(c.apps.size(), 2u);
+  EXPECT_EQ(c.apps[0].endpoint, "https://api.sandbox.push.apple.com");
+  EXPECT_EQ(c.apps[0].key_file, (dir_ / "AuthKey.p8").string());
+  EXPECT_EQ(c.apps[0].push_modules.at(0), "m1");
+  EXPECT_EQ(c.apps[1].platform, Platform::Fcm);
+  EXPECT_EQ(c.apps[1].endpoint, "https://127.0.0.1:9");
+  EXPECT_EQ(c.log.format, LogFormat::Json);
+}
+
+TEST_F(ConfigTest, MissingFile) {
+  auto r = loadConfig((dir_ / "nope.yml").string());
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.error->toString().find("nope.yml"), std::string::npos);
+  EXPECT_NE(r.error->reason.find("cannot open"), std::string::npos);
+}
+
+TEST_F(ConfigTest, BadYamlHasLine) {
+  auto r = load("component:\n  jid: push.example.com\n  port: [1, 2\n");
+  ASSERT_FALSE(r.config);
+  EXPECT_GT(r.error->line, 0);
+  EXPECT_NE(r.error->reason.find("invalid YAML"), std::string::npos);
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesKeyAndLine) {
+  auto r = load(std::string(kMinimal) + "batching:\n  interval: 60s\n  intervall: 5s\n");
+  ASSERT_FALSE(r.config);
+  EXPECT_EQ(r.error->line, 6);
+  EXPECT_NE(r.error->reason.find("batching.intervall"), std::string::npos);
+  auto top = load(std::string(kMinimal) + "colour: blue\n");
+  ASSERT_FALSE(top.config);
+  EXPECT_EQ(top.error->line, 4);
+}
+
+TEST_F(ConfigTest, WrongTypes) {
+  auto port = load("component:\n  jid: push.example.com\n  secret_file: secret\n  port: high\n");
+  ASSERT_FALSE(port.config);
+  EXPECT_EQ(port.error->line, 4);
+  EXPECT_NE(port.error->reason.find("component.port"), std::string::npos);
+  auto range = load(std::string(kMinimal) + "  port: 70000\n");
+  ASSERT_FALSE(range.config);
+  auto dur = load(std::string(kMinimal) + "batching: { interval: soon }\n");
+  ASSERT_FALSE(dur.config);
+  EXPECT_NE(dur.error->reason.find("batching.interval"), std::string::npos);
+  auto list = load(std::string(kMinimal) + "agents: { virtual: va@example.com }\n");
+  ASSERT_FALSE(list.config);
+  EXPECT_NE(list.error->reason.find("expected a list"), std::string::npos);
+  auto flag = load(std::string(kMinimal) + "  allow_foreign_users: maybe\n");
+  ASSERT_FALSE(flag.config);
+}
+
+TEST_F(ConfigTest, SecretProblems) {
+  auto none = load("component:\n  jid: push.example.com\n");
+  ASSERT_FALSE(none.config);
+  EXPECT_NE(none.error->reason.find("secret"), std::string::npos);
+  auto missing = load("component:\n  jid: push.example.com\n  secret_file: nope\n");
+  ASSERT_FALSE(missing.config);
+  EXPECT_EQ(missing.error->line, 3);
+  write("empty", "");
+  auto empty = load("component:\n  jid: push.example.com\n  secret_file: empty\n");
+  ASSERT_FALSE(empty.config);
+  // The secret itself never appears in an error.
+  auto other = load(std::string(kMinimal) + "  port: x\n");
+  EXPECT_EQ(other.error->toString().find("s3cret"), std::string::npos);
+}
+
+TEST_F(ConfigTest, AppValidation) {
+  auto noPlatform = load(std::string(kMinimal) + "apps:\n  - { name: ios }\n");
+  ASSERT_FALSE(noPlatform.config);
+  EXPECT_NE(noPlatform.error->reason.find("platform"), std::string::npos);
+  auto noTopic = load(std::string(kMinimal) +
+                      "apps:\n  - { name: ios, platform: apns, key_file: k, team_id: t, "
+                      "key_id: k }\n");
+  ASSERT_FALSE(noTopic.config);
+  auto mixed = load(std::string(kMinimal) +
+                    "apps:\n  - { name: a, platform: fcm, service_account_file: s, topic: x }\n");
+  ASSERT_FALSE(mixed.config);
+  EXPECT_NE(mixed.error->reason.find("only for apns"), std::string::npos);
+  auto dup = load(std::string(kMinimal) +
+                  "apps:\n  - { name: a, platform: fcm, service_account_file: s }\n"
+                  "  - { name: a, platform: fcm, service_account_file: s }\n");
+  ASSERT_FALSE(dup.config);
+  EXPECT_EQ(dup.error->line, 6);
+  auto http = load(std::string(kMinimal) +
+                   "apps:\n  - { name: a, platform: fcm, service_account_file: s, "
+                   "endpoint: 'http://x' }\n");
+  ASSERT_FALSE(http.config);
+}
+
+}  // namespace
+}  // namespace vapush
