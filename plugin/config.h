@@ -12,10 +12,10 @@
 namespace vapush {
 
 struct ComponentConfig {
-  std::string jid;          // component JID, e.g. push.example.com
+  std::string jid;  // component JID, e.g. push.example.com
   std::string host = "127.0.0.1";
   int port = 5347;
-  std::string secret;       // loaded from secret_file (or `secret`, discouraged); never logged
+  std::string secret;  // loaded from secret_file (or `secret`, discouraged); never logged
   std::string secret_file;
   std::vector<std::string> domains;  // user domains we serve; empty = parent domain of jid
   bool allow_foreign_users = false;  // commands from users of other domains
@@ -33,7 +33,7 @@ enum class QuietHoursMode {
 };
 
 struct BatchingConfig {
-  int64_t interval_ms = 60'000;        // the scheduled job's period
+  int64_t interval_ms = 60'000;         // the scheduled job's period
   int64_t idle_threshold_ms = 300'000;  // XEP-0319 idle longer than this = not in use
   bool suppress_if_other_resource_active = false;
   QuietHoursMode quiet_hours = QuietHoursMode::Hold;
@@ -83,7 +83,7 @@ enum class LogFormat { KeyValue, Json };
 struct LogConfig {
   std::string level = "info";  // debug | info | warn | error
   LogFormat format = LogFormat::KeyValue;
-  std::string file;            // empty = stderr
+  std::string file;                    // empty = stderr
   bool refuse_open_key_files = false;  // key files readable by others: warn (false) or refuse
 };
 

@@ -22,7 +22,7 @@ std::string_view name(const std::pair<E, std::string_view> (&table)[N], E e) {
 }
 
 constexpr std::pair<Platform, std::string_view> kPlatforms[] = {{Platform::Apns, "apns"},
-                                                                 {Platform::Fcm, "fcm"}};
+                                                                {Platform::Fcm, "fcm"}};
 constexpr std::pair<Category, std::string_view> kCategories[] = {
     {Category::VirtualAgent, "virtual_agent"},
     {Category::LiveAgent, "live_agent"},
@@ -32,14 +32,18 @@ constexpr std::pair<Protocol, std::string_view> kProtocols[] = {{Protocol::P2, "
                                                                 {Protocol::Tigase, "tigase"},
                                                                 {Protocol::AppServer, "appserver"},
                                                                 {Protocol::Manual, "manual"}};
-constexpr std::pair<Show, std::string_view> kShows[] = {
-    {Show::Available, "available"}, {Show::Chat, "chat"}, {Show::Away, "away"},
-    {Show::Xa, "xa"},               {Show::Dnd, "dnd"},   {Show::Unavailable, "unavailable"}};
-constexpr std::pair<RowState, std::string_view> kRowStates[] = {{RowState::Pending, "pending"},
-                                                                {RowState::Sent, "sent"},
-                                                                {RowState::Failed, "failed"},
-                                                                {RowState::Suppressed, "suppressed"},
-                                                                {RowState::Expired, "expired"}};
+constexpr std::pair<Show, std::string_view> kShows[] = {{Show::Available, "available"},
+                                                        {Show::Chat, "chat"},
+                                                        {Show::Away, "away"},
+                                                        {Show::Xa, "xa"},
+                                                        {Show::Dnd, "dnd"},
+                                                        {Show::Unavailable, "unavailable"}};
+constexpr std::pair<RowState, std::string_view> kRowStates[] = {
+    {RowState::Pending, "pending"},
+    {RowState::Sent, "sent"},
+    {RowState::Failed, "failed"},
+    {RowState::Suppressed, "suppressed"},
+    {RowState::Expired, "expired"}};
 
 }  // namespace
 

@@ -46,8 +46,8 @@ std::optional<Protocol> protocolFromString(std::string_view s);
 // One registered device (a row of table `device`).
 struct Device {
   int64_t id = 0;
-  std::string user;         // owner's bare JID, lower-case
-  std::string app;          // name of the configured app (apps[].name)
+  std::string user;  // owner's bare JID, lower-case
+  std::string app;   // name of the configured app (apps[].name)
   Platform platform = Platform::Apns;
   std::string token;        // APNs/FCM device token
   std::string node;         // XEP-0357 node the user's server publishes to
@@ -56,7 +56,7 @@ struct Device {
   std::string device_id;    // client's device id (p2 `device-id`), may be empty
   std::string language;     // optional BCP 47 tag
   Protocol protocol = Protocol::Manual;
-  bool enabled = true;      // false after the provider said the token is dead
+  bool enabled = true;  // false after the provider said the token is dead
   TimeMs created = 0;
   TimeMs updated = 0;
   TimeMs last_publish = 0;  // last XEP-0357 publish for this node (0 = never)
@@ -70,12 +70,12 @@ struct UnreadMessage {
   std::string sender;        // sender as given by the server (full JID or nickname)
   std::string sender_nick;   // XEP-0172 nickname if the server gave one
   Category category = Category::Chat;
-  std::string body;          // may be empty (server configured without bodies)
-  TimeMs message_time = 0;   // when the server saw it (delay stamp or arrival)
-  TimeMs received = 0;       // when vapush stored it
-  int64_t device_id = 0;     // device whose node the publish was for; 0 = forwarded copy
-  std::string dedupe_key;    // identifies the same message seen twice; may be empty
-  bool read = false;         // read elsewhere (forwarded read signal)
+  std::string body;            // may be empty (server configured without bodies)
+  TimeMs message_time = 0;     // when the server saw it (delay stamp or arrival)
+  TimeMs received = 0;         // when vapush stored it
+  int64_t device_id = 0;       // device whose node the publish was for; 0 = forwarded copy
+  std::string dedupe_key;      // identifies the same message seen twice; may be empty
+  bool read = false;           // read elsewhere (forwarded read signal)
   int64_t notified_batch = 0;  // batch that consumed it; 0 = not yet
 };
 

@@ -27,7 +27,9 @@ struct Status {
   bool ok() const { return code == Code::Ok; }
   bool notFound() const { return code == Code::NotFound; }
   static Status success() { return {}; }
-  static Status notFoundError(std::string m = "not found") { return {Code::NotFound, std::move(m)}; }
+  static Status notFoundError(std::string m = "not found") {
+    return {Code::NotFound, std::move(m)};
+  }
   static Status transient(std::string m) { return {Code::Transient, std::move(m)}; }
   static Status failed(std::string m) { return {Code::Failed, std::move(m)}; }
 };
