@@ -1,0 +1,48 @@
+-- SPDX-License-Identifier: Apache-2.0
+-- vapush: Prosody (0.12+, with prosody-modules) settings that register the
+-- vapush push component.
+--
+-- Replace the @PLACEHOLDERS@ (see README.md) and drop this file into
+-- /etc/prosody/conf.d/ (Debian's prosody.cfg.lua ends with
+-- Include "conf.d/*.cfg.lua"), or Include it at the END of prosody.cfg.lua.
+-- An included file starts in the global section.
+
+-- XEP-0357 (mod_cloud_notify): put the sender and the message text into the
+-- push summary sent to vapush (vapush can still hide previews on the device).
+push_notification_with_body = true
+push_notification_with_sender = true
+
+-- XEP-0198 (mod_smacks): how long a disconnected mobile client stays
+-- hibernated. mod_cloud_notify extends it for push-enabled sessions.
+smacks_hibernation_time = 300
+
+VirtualHost "@DOMAIN@"
+    -- Adds to the global modules_enabled. If this VirtualHost already has its
+    -- own modules_enabled list in prosody.cfg.lua, add these names there instead
+    -- (a second list here would replace it).
+    modules_enabled = {
+        "privilege";    -- XEP-0356 (prosody-modules)
+        "cloud_notify"; -- XEP-0357 (prosody-modules)
+        "smacks";       -- XEP-0198 (core module in 0.12)
+        -- "firewall";  -- optional, see vapush-forward.pfw and firewall_scripts below
+    }
+    -- XEP-0356 grants: vapush sees presence (which devices are away), may read
+    -- the roster, and may send messages on behalf of the server.
+    -- Do NOT also put the component into users' rosters: every presence
+    -- would then arrive twice.
+    privileged_entities = {
+        ["@COMPONENT_JID@"] = {
+            roster = "both";
+            message = "outgoing";
+            presence = "managed_entity";
+        };
+    }
+    -- Optional (needs "firewall" above): forward copies of users' chat
+    -- messages, read markers and receipts to vapush for exact unread state.
+    -- firewall_scripts = { "@FORWARD_PFW@" }
+
+Component "@COMPONENT_JID@"
+    component_secret = "@SECRET@"
+    -- mod_privilege must be loaded on the component too, otherwise it never
+    -- sees the component authenticate and grants nothing.
+    modules_enabled = { "privilege" }
