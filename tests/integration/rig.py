@@ -908,6 +908,11 @@ class ClientProcess:
             self.proc.wait(timeout=5)
         self._t_out.join(5)
         self._t_err.join(5)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
         return ClientResult(self.argv, self.proc.returncode, '\n'.join(self.lines) + '\n',
                             '\n'.join(self._stderr))
 
