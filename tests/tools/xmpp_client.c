@@ -1189,8 +1189,12 @@ int main(int argc, char** argv) {
   }
   int w = pump_until(&a, &a.connected, deadline);
   if (w != 0) {
-    printf("ERROR login failed (%s)\n",
-           a.conn_error ? "authentication or stream error" : wait_err(w));
+    if (a.conn_error)
+      puts(
+          "ERROR login failed: disconnected before the session was established (connection "
+          "refused, authentication failure or stream error, see DISCONNECTED)");
+    else
+      printf("ERROR login failed (%s)\n", wait_err(w));
     goto free_conn;
   }
   if (o.sm) {
