@@ -296,6 +296,7 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
       fail(lg["format"], "log.format: expected keyvalue or json");
     }
     c.log.file = str(lg, "file", "log");
+    if (!c.log.file.empty()) c.log.file = relativeTo(path, c.log.file).string();
     c.log.refuse_open_key_files = boolean(lg, "refuse_open_key_files", "log", false);
   }
   return c;

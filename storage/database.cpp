@@ -96,7 +96,9 @@ Status Database::lastError(std::string_view what) const {
 
 int Database::schemaVersion() {
   Statement& st = prepare("PRAGMA user_version");
-  return st.reset().step() ? static_cast<int>(st.int64(0)) : -1;
+  const int v = st.reset().step() ? static_cast<int>(st.int64(0)) : -1;
+  st.reset();
+  return v;
 }
 
 Statement& Database::prepare(std::string_view sql) {
@@ -135,7 +137,11 @@ Statement& Statement::bindNull(int index) {
 }
 bool Statement::step() {
   rc_ = sqlite3_step(stmt_);
-  return rc_ == SQLITE_ROW;
+  if (rc_ == SQLITE_ROW) return true;
+  // Done or failed: release the statement's read snapshot at once (an un-reset statement
+  // would pin an old WAL snapshot and hide other connections' commits).
+  sqlite3_reset(stmt_);
+  return false;
 }
 Status Statement::status(std::string_view what) const {
   if (rc_ == SQLITE_ROW || rc_ == SQLITE_DONE || rc_ == SQLITE_OK) return Status::success();

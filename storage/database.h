@@ -65,7 +65,9 @@ class Statement {
   Statement& bind(int index, int64_t v);
   Statement& bind(int index, std::string_view v);
   Statement& bindNull(int index);
-  // Steps once: true when a row is available, false when done (or on error: see status()).
+  // Steps once: true when a row is available, false when done (or on error: see
+  // status()); the statement is reset when done. A caller that stops reading before
+  // the end must call reset(), or the connection keeps an old read snapshot.
   bool step();
   Status status(std::string_view what) const;
   int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }

@@ -43,6 +43,7 @@ Status IntakeStore::storeOne(PublishRecord& r) {
       .bind(5, m.device_id);
   if (dup.step()) {
     m.id = dup.int64(0);  // same message, already stored through another node
+    dup.reset();
     return Status::success();
   }
   s = dup.status("dedupe lookup");

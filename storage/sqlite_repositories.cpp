@@ -56,6 +56,7 @@ std::string select(const char* where) {
 Status SqliteDeviceRepository::findOne(Statement& st, Device& out) {
   if (st.step()) {
     out = readDevice(st);
+    st.reset();
     return Status::success();
   }
   Status s = st.status("device lookup");
@@ -145,6 +146,7 @@ Status SqlitePreferencesRepository::load(std::string_view user, Preferences& out
       out.quiet_hours =
           QuietHours{static_cast<int>(st.int64(4)), static_cast<int>(st.int64(5)), st.text(6)};
     }
+    st.reset();
   }
   Status s = st.status("load preferences");
   if (!s.ok()) return s;

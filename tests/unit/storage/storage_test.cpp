@@ -190,7 +190,9 @@ PublishRecord record(const Device& d, const std::string& sender, const std::stri
 
 int64_t count(Database& db, const char* sql) {
   Statement& st = db.prepare(sql);
-  return st.reset().step() ? st.int64(0) : -1;
+  const int64_t n = st.reset().step() ? st.int64(0) : -1;
+  st.reset();
+  return n;
 }
 
 TEST_F(StorageTest, IntakeStoresMessagesAndDedupesFanOut) {
