@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// p2 (Conversations) registration commands: register, re-register, unregister, isolation.
+#include "tests/unit/plugin/commands_test_fixture.h"
+
+namespace vapush {
+namespace {
+
+using RegistrationP2Test = CommandsTest;
+
+TEST_F(RegistrationP2Test, RegisterFcmReturnsJidNodeSecretAndStoresHashedSecret) {
+  const auto r = run(kAlice, command_node::kRegisterPushFcm,
+                     {{"token", {fcmToken()}}, {"android-id", {"92afd7a91cdba9a0"}}});
+  ASSERT_TRUE(r.ok()) << errorText(r);
+  EXPECT_EQ(r.status, CommandResponse::Status::Completed);
+  EXPECT_EQ(r.node, "register-push-fcm");
+  EXPECT_FALSE(r.session_id.empty());
+  ASSERT_TRUE(r.form.has_value());
+  EXPECT_EQ(r.form->type, "result");
+  EXPECT_EQ(value(r, "jid"), "push.example.com");
+  EXPECT_EQ(r.form->field("jid")->type, "jid-single");
+  const std::string node = value(r, "node");
+  const std::string secret = value(r, "secret");
+  EXPECT_EQ(node.size(), 16u);
+  EXPECT_EQ(secret.size(), 32u);
+
+  ASSERT_EQ(devices_.rows().size(), 1u);
+  const Device& d = devices_.rows().front();
+  EXPECT_EQ(d.user, kAliceBare);
+  EXPECT_EQ(d.app, "android");
+  EXPECT_EQ(d.platform, Platform::Fcm);
+  EXPECT_EQ(d.token, fcmToken());
+  EXPECT_EQ(d.node, node);
+  EXPECT_EQ(d.device_id, "92afd7a91cdba9a0");
+  EXPECT_EQ(d.resource, "Conversations.sAdA");
+  EXPECT_EQ(d.protocol, Protocol::P2);
+  EXPECT_EQ(d.created, clock_.nowMs());
+  EXPECT_NE(d.secret_hash, secret);
+  EXPECT_EQ(d.secret_hash, crypto_.sha256Hex(secret));
+}
+
+TEST_F(RegistrationP2Test, RegisterApnsWithDeviceIdAndLanguage) {
+  const auto r =
+      run(kAlice, command_node::kRegisterPushApns,
+          {{"token", {std::string(64, 'A')}}, {"device-id", {"ios-1"}}, {"language", {"pt-BR"}}});
+  ASSERT_TRUE(r.ok()) << errorText(r);
+  ASSERT_EQ(devices_.rows().size(), 1u);
+  EXPECT_EQ(devices_.rows()[0].app, "ios");
+  EXPECT_EQ(devices_.rows()[0].token, std::string(64, 'a'));  // hex stored lower-case
+  EXPECT_EQ(devices_.rows()[0].language, "pt-BR");
+}
+
+TEST_F(RegistrationP2Test, ReRegisterUpdatesTokenInPlaceKeepingNodeAndSecret) {
+  const auto first = run(kAlice, command_node::kRegisterPushFcm,
+                         {{"token", {fcmToken('a')}}, {"device-id", {"dev1"}}});
+  ASSERT_TRUE(first.ok()) << errorText(first);
+  clock_.advance(std::chrono::hours(5));
+  const auto second = run("alice@example.com/Conversations.NEW", command_node::kRegisterPushFcm,
+                          {{"token", {fcmToken('b')}}, {"device-id", {"dev1"}}});
+  ASSERT_TRUE(second.ok()) << errorText(second);
+
+  EXPECT_EQ(value(second, "node"), value(first, "node"));
+  EXPECT_EQ(value(second, "secret"), value(first, "secret"));
+  ASSERT_EQ(devices_.rows().size(), 1u);
+  const Device& d = devices_.rows().front();
+  EXPECT_EQ(d.token, fcmToken('b'));
+  EXPECT_EQ(d.resource, "Conversations.NEW");
+  EXPECT_EQ(d.updated, clock_.nowMs());
+  EXPECT_LT(d.created, d.updated);
+  EXPECT_EQ(d.secret_hash, crypto_.sha256Hex(value(first, "secret")));
+}
+
+TEST_F(RegistrationP2Test, WithoutAnyKeySecretRotatesOnReRegistration) {
+  config_.component.secret.clear();
+  config_.component.publish_secret_key.clear();
+  rebuild();
+  const Fields fields = {{"token", {fcmToken()}}, {"device-id", {"dev1"}}};
+  const auto first = run(kAlice, command_node::kRegisterPushFcm, fields);
+  const auto second = run(kAlice, command_node::kRegisterPushFcm, fields);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(value(second, "node"), value(first, "node"));
+  EXPECT_NE(value(second, "secret"), value(first, "secret"));
+  EXPECT_EQ(devices_.rows()[0].secret_hash, crypto_.sha256Hex(value(second, "secret")));
+}
+
+TEST_F(RegistrationP2Test, ChangedKeyGivesNewSecretAndRefreshesHash) {
+  const Fields fields = {{"token", {fcmToken()}}, {"device-id", {"dev1"}}};
+  const auto first = run(kAlice, command_node::kRegisterPushFcm, fields);
+  config_.component.publish_secret_key = "rotated";
+  rebuild();
+  const auto second = run(kAlice, command_node::kRegisterPushFcm, fields);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(value(second, "secret"), value(first, "secret"));
+  EXPECT_EQ(devices_.rows()[0].secret_hash, crypto_.sha256Hex(value(second, "secret")));
+}
+
+TEST_F(RegistrationP2Test, SameDeviceIdForTwoUsersGivesTwoDevices) {
+  const Fields fields = {{"token", {fcmToken()}}, {"device-id", {"dev1"}}};
+  const auto a = run(kAlice, command_node::kRegisterPushFcm, fields);
+  const auto b = run(kBob, command_node::kRegisterPushFcm, fields);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(value(a, "node"), value(b, "node"));
+  EXPECT_NE(value(a, "secret"), value(b, "secret"));
+  EXPECT_EQ(devices_.rows().size(), 2u);
+}
+
+TEST_F(RegistrationP2Test, MucRegistrationIsSeparateFromAccountRegistration) {
+  const auto account = run(kAlice, command_node::kRegisterPushFcm,
+                           {{"token", {fcmToken()}}, {"device-id", {"dev1"}}});
+  const auto room = run(
+      kAlice, command_node::kRegisterPushFcm,
+      {{"token", {fcmToken()}}, {"device-id", {"dev1"}}, {"muc", {"Room@conference.example.com"}}});
+  ASSERT_TRUE(account.ok() && room.ok()) << errorText(room);
+  EXPECT_NE(value(account, "node"), value(room, "node"));
+  ASSERT_EQ(devices_.rows().size(), 2u);
+  EXPECT_EQ(devices_.rows()[1].device_id, "dev1|room@conference.example.com");
+}
+
+TEST_F(RegistrationP2Test, UnregisterRemovesTheDevice) {
+  ASSERT_TRUE(run(kAlice, command_node::kRegisterPushFcm,
+                  {{"token", {fcmToken()}}, {"device-id", {"dev1"}}})
+                  .ok());
+  const auto r = run(kAlice, command_node::kUnregisterPushFcm, {{"device-id", {"dev1"}}});
+  ASSERT_TRUE(r.ok()) << errorText(r);
+  EXPECT_EQ(r.status, CommandResponse::Status::Completed);
+  EXPECT_TRUE(devices_.rows().empty());
+
+  const auto again = run(kAlice, command_node::kUnregisterPushFcm, {{"device-id", {"dev1"}}});
+  EXPECT_COMMAND_ERROR(again, ErrorType::Cancel, "item-not-found");
+}
+
+TEST_F(RegistrationP2Test, UnregisterOfOtherPlatformDoesNotTouchDevice) {
+  ASSERT_TRUE(run(kAlice, command_node::kRegisterPushFcm,
+                  {{"token", {fcmToken()}}, {"device-id", {"dev1"}}})
+                  .ok());
+  const auto r = run(kAlice, command_node::kUnregisterPushApns, {{"device-id", {"dev1"}}});
+  EXPECT_COMMAND_ERROR(r, ErrorType::Cancel, "item-not-found");
+  EXPECT_EQ(devices_.rows().size(), 1u);
+}
+
+TEST_F(RegistrationP2Test, OtherUserCannotUnregisterAndChangesNothing) {
+  const auto a = run(kAlice, command_node::kRegisterPushFcm,
+                     {{"token", {fcmToken()}}, {"device-id", {"dev1"}}});
+  ASSERT_TRUE(a.ok());
+  const Device before = devices_.rows().front();
+
+  const auto r = run(kBob, command_node::kUnregisterPushFcm, {{"device-id", {"dev1"}}});
+  EXPECT_COMMAND_ERROR(r, ErrorType::Cancel, "item-not-found");
+  // Bob registering "the same" device id creates his own row; Alice's is untouched.
+  ASSERT_TRUE(run(kBob, command_node::kRegisterPushFcm,
+                  {{"token", {fcmToken('z')}}, {"device-id", {"dev1"}}})
+                  .ok());
+  ASSERT_EQ(devices_.rowsOf(kAliceBare).size(), 1u);
+  const Device after = devices_.rowsOf(kAliceBare).front();
+  EXPECT_EQ(after.token, before.token);
+  EXPECT_EQ(after.node, before.node);
+  EXPECT_EQ(after.secret_hash, before.secret_hash);
+  EXPECT_EQ(after.updated, before.updated);
+}
+
+TEST_F(RegistrationP2Test, BareJidIsLowerCased) {
+  ASSERT_TRUE(run("Alice@Example.COM/x", command_node::kRegisterPushFcm,
+                  {{"token", {fcmToken()}}, {"device-id", {"dev1"}}})
+                  .ok());
+  EXPECT_EQ(devices_.rows()[0].user, kAliceBare);
+  EXPECT_TRUE(run(kAlice, command_node::kUnregisterPushFcm, {{"device-id", {"dev1"}}}).ok());
+}
+
+TEST_F(RegistrationP2Test, ExecuteWithoutFormIsBadPayload) {
+  const auto r = request(kAlice, command_node::kRegisterPushFcm);
+  EXPECT_COMMAND_ERROR(r, ErrorType::Modify, "bad-request");
+  EXPECT_EQ(r.error->specific, "bad-payload");
+}
+
+}  // namespace
+}  // namespace vapush
