@@ -50,6 +50,10 @@ class RigError(RuntimeError):
     """A server or helper process could not be started, stopped or used."""
 
 
+class PortClash(RigError):
+    """One of the rig's ports was taken by someone else before the server could bind it."""
+
+
 # ---------------------------------------------------------------------------------------------
 # small helpers
 
@@ -148,12 +152,50 @@ _live_rigs = []
 def _stop_all_rigs():
     for rig in list(_live_rigs):
         try:
-            rig.stop()
+            rig.cleanup()
         except Exception:  # pragma: no cover - best effort at interpreter exit
             pass
 
 
 atexit.register(_stop_all_rigs)
+
+
+def _sigterm_to_exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# A SIGTERM (e.g. ctest's timeout) becomes SystemExit, so cleanups and atexit still stop
+# the servers. Only when nobody installed a handler before us.
+if (threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL):
+    signal.signal(signal.SIGTERM, _sigterm_to_exit)
+
+# Watchdog run next to every server: if the test process dies without stopping it (SIGKILL,
+# crash), it terminates the server's process group. It exits by itself once the group is gone.
+_WATCHDOG = r'''
+import os, signal, sys, time
+parent, pgid = int(sys.argv[1]), int(sys.argv[2])
+def exists(fn, pid):
+    try:
+        fn(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+while exists(os.killpg, pgid):
+    if not exists(os.kill, parent):
+        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 2.0)):
+            try:
+                os.killpg(pgid, sig)
+            except OSError:
+                sys.exit(0)
+            end = time.monotonic() + wait
+            while exists(os.killpg, pgid) and time.monotonic() < end:
+                time.sleep(0.1)
+        sys.exit(0)
+    time.sleep(0.25)
+'''
 
 
 class ServerRig:
@@ -195,7 +237,7 @@ class ServerRig:
                 self._launch()
                 self._wait_ready()
             except RigError as e:
-                port_clash = self._port_clash()
+                port_clash = isinstance(e, PortClash) or self._port_clash()
                 self._kill()
                 if port_clash and attempt + 1 < attempts:
                     # another test grabbed one of our ports in the meantime: take new ones
@@ -326,6 +368,21 @@ class ServerRig:
                                          env=self._env(), start_new_session=True)
         finally:
             out.close()
+        self._watchdog = subprocess.Popen(
+            ['/usr/bin/python3', '-c', _WATCHDOG, str(os.getpid()), str(self.proc.pid)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+
+    def _reap_watchdog(self):
+        wd = getattr(self, '_watchdog', None)
+        if wd is None:
+            return
+        try:
+            wd.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            wd.kill()
+            wd.wait(timeout=2)
+        self._watchdog = None
 
     def _check_alive(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -352,6 +409,7 @@ class ServerRig:
             except OSError:
                 pass
         self.proc = None
+        self._reap_watchdog()
 
 
 class EjabberdRig(ServerRig):
@@ -435,7 +493,7 @@ class EjabberdRig(ServerRig):
     def _launch(self):
         for port in (self.c2s_port, self.component_port, self.dist_port):
             if port_open(port):
-                raise RigError('port %d already in use' % port)
+                raise PortClash('port %d already in use' % port)
         try:
             os.unlink(self.pid_path)
         except FileNotFoundError:
@@ -636,7 +694,7 @@ class ProsodyRig(ServerRig):
     def _launch(self):
         for port in (self.c2s_port, self.component_port):
             if port_open(port):
-                raise RigError('port %d already in use' % port)
+                raise PortClash('port %d already in use' % port)
         self._log_mark = self.log_mark()
         self._console_mark = os.path.getsize(self.console_path) if os.path.exists(
             self.console_path) else 0
