@@ -41,7 +41,8 @@ Database::~Database() {
   sqlite3_close(db_);
 }
 
-std::unique_ptr<Database> Database::open(const std::string& path, std::string& error) {
+std::unique_ptr<Database> Database::open(const std::string& path, std::string& error,
+                                         int schema_version) {
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -62,7 +63,7 @@ std::unique_ptr<Database> Database::open(const std::string& path, std::string& e
     error = path + ": " + s.message;
     return nullptr;
   }
-  if (!migrate(*db, error)) {
+  if (!migrate(*db, error, schema_version)) {
     error = path + ": " + error;
     return nullptr;
   }

@@ -20,9 +20,13 @@ class Statement;
 
 class Database {
  public:
+  static constexpr int kSchemaVersion = 2;
+
   // Opens (creating if needed) and migrates the database. On failure returns nullptr and
   // fills `error` with a message naming the file.
-  static std::unique_ptr<Database> open(const std::string& path, std::string& error);
+  // `schema_version` below the current one is for upgrade tests only.
+  static std::unique_ptr<Database> open(const std::string& path, std::string& error,
+                                        int schema_version = kSchemaVersion);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -43,7 +47,6 @@ class Database {
   // Prepared statements are cached per SQL text for the life of the connection.
   Statement& prepare(std::string_view sql);
 
-  static constexpr int kSchemaVersion = 1;
 
  private:
   Database(sqlite3* db, std::string path);

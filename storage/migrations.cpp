@@ -2,6 +2,8 @@
 // The schema, as numbered migrations. Never edit a shipped migration: add a new one.
 #include "storage/migrations.h"
 
+#include <algorithm>
+
 #include "storage/database.h"
 
 namespace vapush {
@@ -102,6 +104,38 @@ CREATE INDEX notification_by_state ON sys_cs_message_notification(state, next_at
 CREATE INDEX notification_by_push ON sys_cs_message_notification(push_id);
 CREATE INDEX notification_by_user ON sys_cs_message_notification(user, sys_created_on);
 )sql",
+    // 1 -> 2: the push outbox. One row per push (device x conversation x batch); the
+    // notification rows of a push point at it through push_id. Retries and restarts
+    // work from here, so a push is rebuilt exactly as it was planned.
+    R"sql(
+CREATE TABLE push(
+  id                  TEXT PRIMARY KEY CHECK (length(id) = 32),
+  device              INTEGER NOT NULL,
+  user                TEXT NOT NULL,
+  app                 TEXT NOT NULL,
+  platform            TEXT NOT NULL,
+  token               TEXT NOT NULL,
+  conversation        TEXT NOT NULL,
+  category            TEXT NOT NULL,
+  title               TEXT NOT NULL,
+  body                TEXT NOT NULL,
+  badge               INTEGER NOT NULL,
+  unread              INTEGER NOT NULL,
+  language            TEXT NOT NULL DEFAULT '',
+  oldest_message_time INTEGER NOT NULL,
+  batch               INTEGER NOT NULL,
+  state               TEXT NOT NULL DEFAULT 'pending'
+                      CHECK (state IN ('pending','sent','failed','suppressed','expired')),
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  next_attempt        INTEGER NOT NULL DEFAULT 0,
+  last_error          TEXT NOT NULL DEFAULT '',
+  provider_id         TEXT NOT NULL DEFAULT '',
+  created             INTEGER NOT NULL,
+  updated             INTEGER NOT NULL
+);
+CREATE INDEX push_due ON push(state, next_attempt);
+CREATE INDEX push_by_pair ON push(device, conversation, batch);
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -109,7 +143,7 @@ static_assert(kCount == Database::kSchemaVersion, "one migration per schema vers
 
 }  // namespace
 
-bool migrate(Database& db, std::string& error) {
+bool migrate(Database& db, std::string& error, int target_version) {
   const int version = db.schemaVersion();
   if (version < 0) {
     error = "cannot read schema version (not an SQLite database?)";
@@ -121,7 +155,7 @@ bool migrate(Database& db, std::string& error) {
             "); refusing to touch it — run a newer vapush or restore a backup";
     return false;
   }
-  for (int v = version; v < kCount; ++v) {
+  for (int v = version; v < std::min(kCount, target_version); ++v) {
     Status s = db.begin();
     if (s.ok()) s = db.exec(kMigrations[v]);
     if (s.ok()) s = db.exec("PRAGMA user_version = " + std::to_string(v + 1));

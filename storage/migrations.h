@@ -10,6 +10,6 @@ class Database;
 
 // Brings the schema up to Database::kSchemaVersion. A database newer than this binary
 // is refused (error filled, false returned) rather than touched.
-bool migrate(Database& db, std::string& error);
+bool migrate(Database& db, std::string& error, int target_version);
 
 }  // namespace vapush

@@ -17,6 +17,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+int64_t count(Database& db, const char* sql) {
+  Statement& st = db.prepare(sql);
+  const int64_t n = st.reset().step() ? st.int64(0) : -1;
+  st.reset();
+  return n;
+}
+
+
 class StorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,6 +99,27 @@ TEST_F(StorageTest, OlderSchemaUpgradesInPlace) {
   Statement& st = db_->prepare("SELECT x FROM keepme");
   ASSERT_TRUE(st.reset().step());
   EXPECT_EQ(st.int64(0), 42);
+}
+
+TEST_F(StorageTest, Version1DatabaseUpgradesToCurrentKeepingData) {
+  db_.reset();
+  fs::remove(path_);
+  std::string error;
+  {
+    auto v1 = Database::open(path_, error, 1);
+    ASSERT_TRUE(v1) << error;
+    ASSERT_EQ(v1->schemaVersion(), 1);
+    SqliteDeviceRepository repo(*v1);
+    Device d = device("a@example.com", "node-v1");
+    ASSERT_TRUE(repo.add(d).ok());
+  }
+  db_ = Database::open(path_, error);
+  ASSERT_TRUE(db_) << error;
+  EXPECT_EQ(db_->schemaVersion(), Database::kSchemaVersion);
+  SqliteDeviceRepository repo(*db_);
+  Device got;
+  EXPECT_TRUE(repo.findByNode("node-v1", got).ok());
+  EXPECT_EQ(count(*db_, "SELECT count(*) FROM push"), 0) << "v2 table exists";
 }
 
 TEST_F(StorageTest, NotADatabaseIsAClearError) {
@@ -186,13 +215,6 @@ PublishRecord record(const Device& d, const std::string& sender, const std::stri
   r.message.body = body;
   r.message.message_time = r.message.received = at;
   return r;
-}
-
-int64_t count(Database& db, const char* sql) {
-  Statement& st = db.prepare(sql);
-  const int64_t n = st.reset().step() ? st.int64(0) : -1;
-  st.reset();
-  return n;
 }
 
 TEST_F(StorageTest, IntakeStoresMessagesAndDedupesFanOut) {
