@@ -4,12 +4,14 @@
 
 #include <thread>
 
+#include "plugin/commands.h"
 #include "plugin/log.h"
 #include "plugin/publish_intake.h"
 #include "storage/database.h"
 #include "storage/intake_store.h"
 #include "storage/openssl_crypto.h"
 #include "storage/sqlite_repositories.h"
+#include "xmpp/command_adapter.h"
 #include "xmpp/component.h"
 #include "xmpp/service.h"
 
@@ -61,8 +63,12 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   PublishIntake intake(config, devices, crypto, clock, [&config](const std::string& bare) {
     return categorizeWith(config.agents, bare);
   });
+  SqlitePreferencesRepository preferences(*db);
+  CommandHandler commands(config, devices, preferences, clock, crypto);
+  xmpp::CommandAdapter command_adapter(commands);
   DaemonObserver observer;
   xmpp::Service service(config, intake, store, observer);
+  service.setCommands(&command_adapter);
   xmpp::ComponentLink link(config.component, service);
   service.attach(link);
 
