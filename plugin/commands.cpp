@@ -102,10 +102,10 @@ CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
   commands_.push_back(makeTigaseUnregister());
   commands_.push_back(makeAppServerRegister());
   commands_.push_back(makeAppServerUnregister());
-  // TMP commands_.push_back(makePreferencesCommand());
-  // TMP commands_.push_back(makeMuteCommand());
-  // TMP commands_.push_back(makeListDevicesCommand());
-  // TMP commands_.push_back(makeRemoveDeviceCommand());
+  commands_.push_back(makePreferencesCommand());
+  commands_.push_back(makeMuteCommand());
+  commands_.push_back(makeListDevicesCommand());
+  commands_.push_back(makeRemoveDeviceCommand());
 }
 
 CommandHandler::~CommandHandler() = default;
