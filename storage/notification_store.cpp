@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tick snapshot, batch commit and the push outbox.
+#include "storage/notification_store.h"
+
+#include "storage/sqlite_repositories.h"
+
+namespace vapush {
+namespace {
+
+// Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
+template <typename Fn>
+Status inTransaction(Database& db, Fn&& fn) {
+  Status s = db.begin();
+  if (!s.ok()) return s;
+  s = fn();
+  if (!s.ok()) {
+    db.rollback();
+    return s;
+  }
+  return db.commit();
+}
+
+}  // namespace
+
+Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot& out) {
+  out = TickSnapshot{};
+  // One read transaction, so messages, devices and totals agree with each other.
+  Status s = db_.exec("BEGIN");
+  if (!s.ok()) return s;
+  Statement& st = db_.prepare(
+      "SELECT id, user, conversation, sender, sender_nick, category, body, message_time, "
+      "received, device_id, dedupe_key, read FROM unread_message "
+      "WHERE notified_batch=0 AND received<=? ORDER BY received, id LIMIT ?");
+  st.reset().bind(1, cutoff).bind(2, static_cast<int64_t>(limit));
+  while (st.step()) {
+    UnreadMessage m;
+    m.id = st.int64(0);
+    m.user = st.text(1);
+    m.conversation = st.text(2);
+    m.sender = st.text(3);
+    m.sender_nick = st.text(4);
+    m.category = categoryFromString(st.text(5)).value_or(Category::Chat);
+    m.body = st.text(6);
+    m.message_time = st.int64(7);
+    m.received = st.int64(8);
+    m.device_id = st.int64(9);
+    m.dedupe_key = st.text(10);
+    m.read = st.int64(11) != 0;
+    out.messages.push_back(std::move(m));
+  }
+  s = st.status("load unread messages");
+  SqliteDeviceRepository devices(db_);
+  SqlitePreferencesRepository preferences(db_);
+  for (const auto& m : out.messages) {
+    if (!s.ok()) break;
+    if (out.devices.count(m.user)) continue;
+    s = devices.listByUser(m.user, out.devices[m.user]);
+    if (s.ok()) s = preferences.load(m.user, out.preferences[m.user]);
+    if (!s.ok()) break;
+    Statement& total = db_.prepare("SELECT count(*) FROM unread_message WHERE user=? AND read=0");
+    total.reset().bind(1, m.user);
+    out.unread_totals[m.user] = total.step() ? static_cast<int>(total.int64(0)) : 0;
+    total.reset();
+  }
+  db_.exec("COMMIT");
+  return s;
+}
+
+Status NotificationStore::nextBatchId(int64_t& id) {
+  Statement& st = db_.prepare("SELECT coalesce(max(id), 0) + 1 FROM batch");
+  id = st.reset().step() ? st.int64(0) : 1;
+  st.reset();
+  return st.status("next batch id");
+}
+
+Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
+  return inTransaction(db_, [&]() -> Status {
+    Statement& batch = db_.prepare(
+        "INSERT INTO batch(id, started, finished, rows, pushes) VALUES (?,?,?,?,?)");
+    batch.reset()
+        .bind(1, o.batch)
+        .bind(2, o.started)
+        .bind(3, now)
+        .bind(4, static_cast<int64_t>(o.rows.size()))
+        .bind(5, static_cast<int64_t>(o.pushes.size()))
+        .step();
+    Status s = batch.status("insert batch");
+    for (const auto& p : o.pushes) {
+      if (!s.ok()) return s;
+      Statement& st = db_.prepare(
+          "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
+          "category, title, body, badge, unread, language, oldest_message_time, batch, "
+          "created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      st.reset()
+          .bind(1, p.id)
+          .bind(2, p.device)
+          .bind(3, p.user)
+          .bind(4, p.app)
+          .bind(5, toString(p.platform))
+          .bind(6, p.token)
+          .bind(7, p.conversation)
+          .bind(8, toString(p.category))
+          .bind(9, p.title)
+          .bind(10, p.body)
+          .bind(11, int64_t{p.badge})
+          .bind(12, int64_t{p.unread})
+          .bind(13, p.language)
+          .bind(14, p.oldest_message_time)
+          .bind(15, p.batch)
+          .bind(16, now)
+          .bind(17, now)
+          .step();
+      s = st.status("insert push");
+    }
+    for (const auto& r : o.rows) {
+      if (!s.ok()) return s;
+      Statement& st = db_.prepare(
+          "INSERT OR IGNORE INTO sys_cs_message_notification(sys_id, user, device, "
+          "conversation, sender, category, body, message_time, batch, state, attempts, "
+          "last_error, provider_id, sys_created_on, sys_updated_on, sent_on, message_id, "
+          "push_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      st.reset()
+          .bind(1, r.sys_id)
+          .bind(2, r.user)
+          .bind(3, r.device)
+          .bind(4, r.conversation)
+          .bind(5, r.sender)
+          .bind(6, toString(r.category))
+          .bind(7, r.body)
+          .bind(8, r.message_time)
+          .bind(9, r.batch)
+          .bind(10, toString(r.state))
+          .bind(11, int64_t{r.attempts})
+          .bind(12, r.last_error)
+          .bind(13, r.provider_id)
+          .bind(14, now)
+          .bind(15, now)
+          .bind(16, r.sent_on)
+          .bind(17, r.message_id)
+          .bind(18, r.push_id)
+          .step();
+      s = st.status("insert notification row");
+    }
+    for (const int64_t id : o.consumed) {
+      if (!s.ok()) return s;
+      Statement& st = db_.prepare(
+          "UPDATE unread_message SET notified_batch=? WHERE id=? AND notified_batch=0");
+      st.reset().bind(1, o.batch).bind(2, id).step();
+      s = st.status("mark notified");
+    }
+    return s;
+  });
+}
+
+Status NotificationStore::duePushes(TimeMs now, size_t limit,
+                                    const std::set<std::string>& in_flight,
+                                    std::vector<PushRequest>& out, std::vector<int>& attempts) {
+  out.clear();
+  attempts.clear();
+  Statement& st = db_.prepare(
+      "SELECT id, device, user, app, platform, token, conversation, category, title, body, "
+      "badge, unread, language, oldest_message_time, batch, attempts FROM push p "
+      "WHERE state='pending' AND next_attempt<=? AND batch=(SELECT min(batch) FROM push q "
+      "WHERE q.device=p.device AND q.conversation=p.conversation AND q.state='pending') "
+      "ORDER BY batch, next_attempt LIMIT ?");
+  st.reset().bind(1, now).bind(2, static_cast<int64_t>(limit + in_flight.size()));
+  while (st.step()) {
+    PushRequest p;
+    p.id = st.text(0);
+    if (in_flight.count(p.id)) continue;
+    p.device = st.int64(1);
+    p.user = st.text(2);
+    p.app = st.text(3);
+    p.platform = platformFromString(st.text(4)).value_or(Platform::Apns);
+    p.token = st.text(5);
+    p.conversation = st.text(6);
+    p.category = categoryFromString(st.text(7)).value_or(Category::Chat);
+    p.title = st.text(8);
+    p.body = st.text(9);
+    p.badge = static_cast<int>(st.int64(10));
+    p.unread = static_cast<int>(st.int64(11));
+    p.language = st.text(12);
+    p.oldest_message_time = st.int64(13);
+    p.batch = st.int64(14);
+    attempts.push_back(static_cast<int>(st.int64(15)));
+    out.push_back(std::move(p));
+    if (out.size() >= limit) {
+      st.reset();
+      break;
+    }
+  }
+  return st.status("due pushes");
+}
+
+Status NotificationStore::nextDue(TimeMs& when) {
+  Statement& st = db_.prepare(
+      "SELECT min(next_attempt) FROM push p WHERE state='pending' AND batch=(SELECT "
+      "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
+      "q.state='pending')");
+  when = st.reset().step() && !st.isNull(0) ? st.int64(0) : 0;
+  st.reset();
+  return st.status("next due");
+}
+
+Status NotificationStore::recordResult(const std::string& push_id, RowState state, int attempts,
+                                       TimeMs next_attempt, const std::string& provider_id,
+                                       const std::string& error, TimeMs now) {
+  return inTransaction(db_, [&]() -> Status {
+    Statement& p = db_.prepare(
+        "UPDATE push SET state=?, attempts=?, next_attempt=?, provider_id=?, last_error=?, "
+        "updated=? WHERE id=?");
+    p.reset()
+        .bind(1, toString(state))
+        .bind(2, int64_t{attempts})
+        .bind(3, next_attempt)
+        .bind(4, provider_id)
+        .bind(5, error)
+        .bind(6, now)
+        .bind(7, push_id)
+        .step();
+    Status s = p.status("update push");
+    if (!s.ok()) return s;
+    Statement& r = db_.prepare(
+        "UPDATE sys_cs_message_notification SET state=?, attempts=?, provider_id=?, "
+        "last_error=?, sys_updated_on=?, sent_on=? WHERE push_id=? AND state='pending'");
+    r.reset()
+        .bind(1, toString(state))
+        .bind(2, int64_t{attempts})
+        .bind(3, provider_id)
+        .bind(4, error)
+        .bind(5, now)
+        .bind(6, state == RowState::Sent ? now : 0)
+        .bind(7, push_id)
+        .step();
+    return r.status("update notification rows");
+  });
+}
+
+Status NotificationStore::expireBefore(TimeMs cutoff, TimeMs now, int& expired) {
+  expired = 0;
+  return inTransaction(db_, [&]() -> Status {
+    Statement& p = db_.prepare(
+        "UPDATE push SET state='expired', updated=?, last_error='expired before delivery' "
+        "WHERE state='pending' AND oldest_message_time<?");
+    p.reset().bind(1, now).bind(2, cutoff).step();
+    Status s = p.status("expire pushes");
+    expired = sqlite3_changes(db_.handle());
+    if (!s.ok()) return s;
+    Statement& r = db_.prepare(
+        "UPDATE sys_cs_message_notification SET state='expired', sys_updated_on=?, "
+        "last_error='expired before delivery' WHERE state='pending' AND push_id IN "
+        "(SELECT id FROM push WHERE state='expired')");
+    r.reset().bind(1, now).step();
+    return r.status("expire rows");
+  });
+}
+
+Status NotificationStore::markRead(const std::string& user, const std::string& conversation,
+                                   TimeMs until) {
+  Statement& st = db_.prepare(
+      "UPDATE unread_message SET read=1 WHERE user=? AND (?='' OR conversation=?) AND "
+      "message_time<=? AND read=0");
+  st.reset().bind(1, user).bind(2, conversation).bind(3, conversation).bind(4, until).step();
+  return st.status("mark read");
+}
+
+Status NotificationStore::prune(TimeMs cutoff, int& deleted) {
+  deleted = 0;
+  return inTransaction(db_, [&]() -> Status {
+    const char* statements[] = {
+        "DELETE FROM sys_cs_message_notification WHERE state<>'pending' AND sys_updated_on<?",
+        "DELETE FROM push WHERE state<>'pending' AND updated<?",
+        "DELETE FROM unread_message WHERE (notified_batch<>0 OR read=1) AND received<?",
+        "DELETE FROM batch WHERE finished<?",
+    };
+    for (const char* sql : statements) {
+      Statement& st = db_.prepare(sql);
+      st.reset().bind(1, cutoff).step();
+      Status s = st.status("prune");
+      if (!s.ok()) return s;
+      deleted += sqlite3_changes(db_.handle());
+    }
+    return Status::success();
+  });
+}
+
+Status NotificationStore::backlog(int64_t& count) {
+  Statement& st = db_.prepare("SELECT count(*) FROM unread_message WHERE notified_batch=0");
+  count = st.reset().step() ? st.int64(0) : 0;
+  st.reset();
+  return st.status("backlog");
+}
+
+}  // namespace vapush

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// The batch tick's storage: reads what a tick needs (unread messages, devices,
+// preferences, badges) and writes its outcome (sys_cs_message_notification rows and the
+// push outbox) in one transaction; then serves due pushes to the dispatcher and records
+// each push's result on the push and on its rows.
+//
+// One instance per thread, on that thread's Database.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "plugin/model.h"
+#include "plugin/repositories.h"
+#include "storage/database.h"
+
+namespace vapush {
+
+// Everything one tick looks at, loaded in one read transaction.
+struct TickSnapshot {
+  std::vector<UnreadMessage> messages;                  // not yet notified, oldest first
+  std::map<std::string, std::vector<Device>> devices;   // by user (those with messages)
+  std::map<std::string, Preferences> preferences;       // by user (those with messages)
+  std::map<std::string, int> unread_totals;             // by user: unread, not read
+};
+
+// What a tick decided, written atomically by commitBatch().
+struct BatchOutcome {
+  int64_t batch = 0;
+  TimeMs started = 0;
+  std::vector<NotificationRow> rows;
+  std::vector<PushRequest> pushes;
+  std::vector<int64_t> consumed;  // unread_message ids marked notified by this batch
+};
+
+class NotificationStore {
+ public:
+  explicit NotificationStore(Database& db) : db_(db) {}
+
+  // Messages received at or before `cutoff` and not yet notified (at most `limit`), with
+  // their users' devices, preferences and unread totals.
+  Status loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot& out);
+  // Next batch id (max + 1); ids are only taken when commitBatch succeeds.
+  Status nextBatchId(int64_t& id);
+  // Writes rows, pushes and the consumed marks, plus the batch record, in one
+  // transaction. A row for a (message, device) pair that already has one is skipped, so
+  // a tick redone after a crash never duplicates rows.
+  Status commitBatch(const BatchOutcome& outcome, TimeMs now);
+
+  // Pending pushes whose next attempt is due, oldest batch first, at most one per
+  // (device, conversation) and only that pair's oldest pending batch, so batch N+1 of a
+  // conversation never overtakes batch N. Pushes whose id is in `in_flight` are skipped.
+  Status duePushes(TimeMs now, size_t limit, const std::set<std::string>& in_flight,
+                   std::vector<PushRequest>& out, std::vector<int>& attempts);
+  // Earliest next_attempt of a pending push that duePushes() could return, or 0 if none.
+  Status nextDue(TimeMs& when);
+  // Records a push's outcome on the push and on every row that travels in it. `state`
+  // Pending with `next_attempt` schedules a retry.
+  Status recordResult(const std::string& push_id, RowState state, int attempts,
+                      TimeMs next_attempt, const std::string& provider_id,
+                      const std::string& error, TimeMs now);
+  // Marks the pending pushes (and rows) of messages older than `cutoff` expired.
+  Status expireBefore(TimeMs cutoff, TimeMs now, int& expired);
+  // Marks a user's messages read (all conversations if `conversation` is empty) up to
+  // `until`; their unnotified messages will be suppressed as read elsewhere.
+  Status markRead(const std::string& user, const std::string& conversation, TimeMs until);
+  // Deletes notified/read messages, finished pushes and rows older than `cutoff`.
+  Status prune(TimeMs cutoff, int& deleted);
+  // Unread backlog (messages not yet notified), for metrics.
+  Status backlog(int64_t& count);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace vapush

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for storage/notification_store: snapshot, idempotent batch commit, outbox order.
+#include "storage/notification_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "storage/intake_store.h"
+#include "storage/sqlite_repositories.h"
+
+namespace vapush {
+namespace {
+
+namespace fs = std::filesystem;
+
+class NotificationStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("vapush-ns-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    std::string error;
+    db_ = Database::open((dir_ / "v.db").string(), error);
+    ASSERT_TRUE(db_) << error;
+    store_ = std::make_unique<NotificationStore>(*db_);
+    SqliteDeviceRepository devices(*db_);
+    phone_.user = "a@example.com";
+    phone_.app = "ios";
+    phone_.token = std::string(64, 'a');
+    phone_.node = "n1";
+    phone_.created = phone_.updated = 1;
+    ASSERT_TRUE(devices.add(phone_).ok());
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+  void publish(const std::string& sender, const std::string& body, TimeMs at) {
+    PublishRecord r;
+    r.device = phone_;
+    r.device.last_publish = at;
+    r.has_message = true;
+    r.message.conversation = sender;
+    r.message.sender = sender + "/r";
+    r.message.body = body;
+    r.message.message_time = r.message.received = at;
+    std::vector<PublishRecord> v{r};
+    IntakeStore intake(*db_);
+    ASSERT_TRUE(intake.store(v).ok());
+  }
+  int64_t count(const std::string& sql) {
+    Statement& st = db_->prepare(sql);
+    const int64_t n = st.reset().step() ? st.int64(0) : -1;
+    st.reset();
+    return n;
+  }
+  // A minimal plan: one push per conversation with all its messages.
+  BatchOutcome plan(const TickSnapshot& snap, int64_t batch) {
+    BatchOutcome o;
+    o.batch = batch;
+    o.started = 1;
+    std::map<std::string, PushRequest> pushes;
+    for (const auto& m : snap.messages) {
+      auto& p = pushes[m.conversation];
+      if (p.id.empty()) {
+        p.id = std::string(31, '0') + std::to_string(pushes.size()) + "";
+        p.id = p.id.substr(p.id.size() - 32);
+        p.id[0] = static_cast<char>('a' + batch % 6);
+        p.device = phone_.id;
+        p.user = m.user;
+        p.app = "ios";
+        p.token = phone_.token;
+        p.conversation = m.conversation;
+        p.title = m.conversation;
+        p.batch = batch;
+        p.oldest_message_time = m.message_time;
+      }
+      p.body = m.body;
+      p.unread++;
+      NotificationRow r;
+      r.sys_id = std::string(32, 'f');
+      r.sys_id.replace(32 - std::to_string(m.id).size(), std::string::npos, std::to_string(m.id));
+      r.user = m.user;
+      r.device = phone_.id;
+      r.conversation = m.conversation;
+      r.body = m.body;
+      r.batch = batch;
+      r.message_id = m.id;
+      r.push_id = p.id;
+      o.rows.push_back(r);
+      o.consumed.push_back(m.id);
+    }
+    for (auto& [c, p] : pushes) o.pushes.push_back(p);
+    return o;
+  }
+  fs::path dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<NotificationStore> store_;
+  Device phone_;
+};
+
+TEST_F(NotificationStoreTest, SnapshotHasMessagesDevicesAndBadge) {
+  publish("b@example.com", "one", 100);
+  publish("b@example.com", "two", 200);
+  publish("va@example.com", "three", 300);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(250, 1000, snap).ok());
+  ASSERT_EQ(snap.messages.size(), 2u) << "only messages received before the cutoff";
+  EXPECT_EQ(snap.messages[0].body, "one");
+  EXPECT_EQ(snap.devices.at("a@example.com").size(), 1u);
+  EXPECT_TRUE(snap.preferences.at("a@example.com").virtual_agent);
+  EXPECT_EQ(snap.unread_totals.at("a@example.com"), 3);
+}
+
+TEST_F(NotificationStoreTest, CommitIsAtomicAndRedoDoesNotDuplicate) {
+  publish("b@example.com", "one", 100);
+  publish("b@example.com", "two", 200);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  int64_t batch = 0;
+  ASSERT_TRUE(store_->nextBatchId(batch).ok());
+  EXPECT_EQ(batch, 1);
+  BatchOutcome o = plan(snap, batch);
+  ASSERT_TRUE(store_->commitBatch(o, 1000).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM push"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE notified_batch=1"), 2);
+
+  // A tick redone from the same messages (as after a crash between commit and the
+  // process noticing) adds nothing.
+  BatchOutcome redo = plan(snap, 2);
+  redo.pushes.clear();
+  ASSERT_TRUE(store_->commitBatch(redo, 2000).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE notified_batch=1"), 2);
+  ASSERT_TRUE(store_->loadSnapshot(5000, 1000, snap).ok());
+  EXPECT_TRUE(snap.messages.empty());
+}
+
+TEST_F(NotificationStoreTest, OutboxKeepsBatchOrderPerConversation) {
+  publish("b@example.com", "one", 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  ASSERT_TRUE(store_->commitBatch(plan(snap, 1), 1000).ok());
+  publish("b@example.com", "two", 2000);
+  ASSERT_TRUE(store_->loadSnapshot(3000, 1000, snap).ok());
+  ASSERT_TRUE(store_->commitBatch(plan(snap, 2), 3000).ok());
+
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  ASSERT_TRUE(store_->duePushes(5000, 10, {}, due, attempts).ok());
+  ASSERT_EQ(due.size(), 1u) << "batch 2 waits for batch 1";
+  EXPECT_EQ(due[0].batch, 1);
+  const std::string first = due[0].id;
+  ASSERT_TRUE(store_->duePushes(5000, 10, {first}, due, attempts).ok());
+  EXPECT_TRUE(due.empty()) << "in flight: nothing else for that conversation";
+
+  // A retry scheduled later still blocks batch 2.
+  ASSERT_TRUE(store_->recordResult(first, RowState::Pending, 1, 9000, "", "503", 5000).ok());
+  ASSERT_TRUE(store_->duePushes(5000, 10, {}, due, attempts).ok());
+  EXPECT_TRUE(due.empty());
+  TimeMs next = 0;
+  ASSERT_TRUE(store_->nextDue(next).ok());
+  EXPECT_EQ(next, 9000) << "batch 2 is due but blocked behind batch 1's retry";
+
+  ASSERT_TRUE(store_->recordResult(first, RowState::Sent, 2, 0, "apns-1", "", 9000).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE state='sent' "
+                  "AND provider_id='apns-1' AND sent_on=9000 AND attempts=2"),
+            1);
+  ASSERT_TRUE(store_->duePushes(9000, 10, {}, due, attempts).ok());
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].batch, 2);
+}
+
+TEST_F(NotificationStoreTest, ExpireReadAndPrune) {
+  publish("b@example.com", "old", 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  ASSERT_TRUE(store_->commitBatch(plan(snap, 1), 1000).ok());
+  int n = 0;
+  ASSERT_TRUE(store_->expireBefore(50, 2000, n).ok());
+  EXPECT_EQ(n, 0);
+  ASSERT_TRUE(store_->expireBefore(500, 2000, n).ok());
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE state='expired'"), 1);
+
+  publish("c@example.com", "unread", 3000);
+  ASSERT_TRUE(store_->markRead("a@example.com", "c@example.com", 3000).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE read=1"), 1);
+  int64_t backlog = 0;
+  ASSERT_TRUE(store_->backlog(backlog).ok());
+  EXPECT_EQ(backlog, 1);
+
+  ASSERT_TRUE(store_->prune(10'000, n).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message"), 0);
+}
+
+}  // namespace
+}  // namespace vapush
