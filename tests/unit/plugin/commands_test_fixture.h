@@ -25,6 +25,11 @@ inline constexpr const char* kBob = "bob@example.com/phone";
 inline constexpr const char* kBobBare = "bob@example.com";
 
 class CommandsTest : public ::testing::Test {
+ public:
+  // A well-formed APNs token (64 hex digits) and FCM token (152 characters).
+  static std::string apnsToken(char c = 'a') { return std::string(64, c); }
+  static std::string fcmToken(char c = 'x') { return "eeDXSJjASJY:APA91b" + std::string(134, c); }
+
  protected:
   CommandsTest() {
     config_.component.jid = "push.example.com";
@@ -67,10 +72,6 @@ class CommandsTest : public ::testing::Test {
   CommandResponse run(const std::string& from, std::string_view node, const Fields& fields) {
     return request(from, node, submitted(fields));
   }
-
-  // A well-formed APNs token (64 hex digits) and FCM token (152 characters).
-  static std::string apnsToken(char c = 'a') { return std::string(64, c); }
-  static std::string fcmToken(char c = 'x') { return "eeDXSJjASJY:APA91b" + std::string(134, c); }
 
   static std::string value(const CommandResponse& r, const std::string& var) {
     return r.form ? r.form->value(var) : std::string();
