@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+// The batch tick loop and the outbox dispatcher.
+#include "plugin/daemon_scheduler.h"
+
+#include <algorithm>
+
+#include "plugin/log.h"
+#include "storage/sqlite_repositories.h"
+
+namespace vapush {
+
+Scheduler::Scheduler(const Config& config, Database& db, Clock& clock, Planner planner,
+                     PushSender* sender, RetryPolicy retry, Hooks hooks)
+    : config_(config),
+      db_(db),
+      store_(db),
+      clock_(clock),
+      planner_(std::move(planner)),
+      sender_(sender),
+      retry_(std::move(retry)),
+      hooks_(std::move(hooks)) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+  next_tick_ = clock_.nowMs() + config_.batching.interval_ms;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Scheduler::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::onResult(DeliveryResult result) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    results_.push_back(std::move(result));
+  }
+  cv_.notify_all();
+}
+
+void Scheduler::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+int64_t Scheduler::tickNow() { return tick(clock_.nowMs()); }
+
+void Scheduler::run() {
+  log::info("scheduler.started",
+            {{"interval_ms", std::to_string(config_.batching.interval_ms)}});
+  while (true) {
+    const TimeMs now = clock_.nowMs();
+    applyResults(now);
+    if (now >= next_tick_) {
+      tick(now);
+      // Keep the cadence; after a long stall, start again from now instead of bursting.
+      next_tick_ += config_.batching.interval_ms;
+      if (next_tick_ <= now) next_tick_ = now + config_.batching.interval_ms;
+    }
+    dispatch(now);
+    if (now >= next_housekeeping_) {
+      housekeeping(now);
+      next_housekeeping_ = now + 60'000;
+    }
+    TimeMs due = 0;
+    store_.nextDue(due);
+    TimeMs wake_at = next_tick_;
+    if (due > 0 && due < wake_at) wake_at = due;
+    // Bounded wait: a clock jump or a missed notification costs at most 250 ms.
+    const TimeMs wait_ms = std::clamp<TimeMs>(wake_at - clock_.nowMs(), 1, 250);
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stop_) break;
+    cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                 [this] { return stop_ || woken_ || !results_.empty(); });
+    woken_ = false;
+    if (stop_) break;
+  }
+  log::info("scheduler.stopped");
+}
+
+int64_t Scheduler::tick(TimeMs now) {
+  const auto started = clock_.steadyNow();
+  TickSnapshot snapshot;
+  Status s = store_.loadSnapshot(now, kMaxMessagesPerTick, snapshot);
+  if (!s.ok()) {
+    log::error("tick.load_failed", {{"error", s.message}});
+    return 0;
+  }
+  if (snapshot.messages.empty()) return 0;
+  int64_t batch = 0;
+  s = store_.nextBatchId(batch);
+  if (!s.ok()) {
+    log::error("tick.batch_id_failed", {{"error", s.message}});
+    return 0;
+  }
+  BatchOutcome outcome = planner_(snapshot, now, batch);
+  outcome.batch = batch;
+  outcome.started = now;
+  s = store_.commitBatch(outcome, clock_.nowMs());
+  if (!s.ok()) {
+    // Nothing was written: the same messages are planned again at the next tick.
+    log::error("tick.commit_failed", {{"batch", std::to_string(batch)}, {"error", s.message}});
+    return 0;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steadyNow() -
+                                                                        started)
+                      .count();
+  log::info("tick.done", {{"batch", std::to_string(batch)},
+                          {"messages", std::to_string(snapshot.messages.size())},
+                          {"rows", std::to_string(outcome.rows.size())},
+                          {"pushes", std::to_string(outcome.pushes.size())},
+                          {"ms", std::to_string(ms)}});
+  if (hooks_.on_tick) hooks_.on_tick(batch, outcome.rows.size(), outcome.pushes.size(), ms);
+  return batch;
+}
+
+void Scheduler::dispatch(TimeMs now) {
+  if (sender_ == nullptr) return;
+  std::set<std::string> busy;
+  for (const auto& [id, p] : in_flight_) busy.insert(id);
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  Status s = store_.duePushes(now, kMaxPushesPerDispatch, busy, due, attempts);
+  if (!s.ok()) {
+    log::error("dispatch.load_failed", {{"error", s.message}});
+    return;
+  }
+  if (due.empty()) return;
+  // duePushes() returns one push per (device, conversation); a pair that is in flight is
+  // excluded there by id, and its next batch is not returned until this one is recorded.
+  std::set<std::pair<int64_t, std::string>> busy_pairs;
+  for (const auto& [id, p] : in_flight_) busy_pairs.emplace(p.device, p.conversation);
+  std::vector<PushRequest> send;
+  for (size_t i = 0; i < due.size(); ++i) {
+    if (busy_pairs.count({due[i].device, due[i].conversation})) continue;
+    attempts_[due[i].id] = attempts[i];
+    in_flight_[due[i].id] = due[i];
+    send.push_back(std::move(due[i]));
+  }
+  if (!send.empty()) {
+    log::debug("dispatch.submit", {{"pushes", std::to_string(send.size())}});
+    sender_->submit(std::move(send));
+  }
+}
+
+void Scheduler::applyResults(TimeMs now) {
+  std::vector<DeliveryResult> results;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    results.swap(results_);
+  }
+  SqliteDeviceRepository devices(db_);
+  for (const auto& r : results) {
+    auto it = in_flight_.find(r.push_id);
+    if (it == in_flight_.end()) continue;  // not ours any more (e.g. after a restart)
+    const PushRequest push = it->second;
+    in_flight_.erase(it);
+    const int attempts = attempts_[r.push_id] + 1;
+    attempts_.erase(r.push_id);
+    RowState state = RowState::Failed;
+    TimeMs next = 0;
+    std::string error = r.reason;
+    switch (r.outcome) {
+      case DeliveryResult::Outcome::Delivered:
+        state = RowState::Sent;
+        error.clear();
+        break;
+      case DeliveryResult::Outcome::TokenInvalid: {
+        // XEP-0357 §7: the next publish for this node answers item-not-found.
+        Status s = devices.setEnabled(r.device, false, now);
+        log::warn("device.disabled", {{"device", std::to_string(r.device)},
+                                      {"reason", r.reason}, {"ok", s.ok() ? "yes" : s.message}});
+        break;
+      }
+      case DeliveryResult::Outcome::RateLimited:
+      case DeliveryResult::Outcome::Transient:
+        if (auto when = retry_(attempts, r, now)) {
+          state = RowState::Pending;
+          next = *when;
+        }
+        break;
+      case DeliveryResult::Outcome::Permanent:
+        break;
+    }
+    Status s = store_.recordResult(r.push_id, state, attempts, next, r.provider_id, error, now);
+    if (!s.ok()) {
+      // The push stays pending in the outbox and is sent again: at most one duplicate,
+      // with the same apns-id / collapse key.
+      log::error("dispatch.record_failed", {{"push", r.push_id}, {"error", s.message}});
+    }
+    log::info("push.result", {{"push", r.push_id},
+                              {"device", std::to_string(r.device)},
+                              {"outcome", std::string(toString(r.outcome))},
+                              {"state", std::string(toString(state))},
+                              {"attempts", std::to_string(attempts)}});
+    if (hooks_.on_result) hooks_.on_result(push, r);
+  }
+}
+
+void Scheduler::housekeeping(TimeMs now) {
+  int n = 0;
+  Status s = store_.expireBefore(now - config_.batching.push_ttl_ms, now, n);
+  if (s.ok() && n > 0) log::info("push.expired", {{"count", std::to_string(n)}});
+  s = store_.prune(now - config_.batching.retention_ms, n);
+  if (s.ok() && n > 0) log::info("storage.pruned", {{"rows", std::to_string(n)}});
+}
+
+}  // namespace vapush

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// The scheduled job: every batching.interval it snapshots the unread messages, asks the
+// planner what to notify, commits rows + pushes in one transaction, and feeds due pushes
+// from the durable outbox to the push engine; results are recorded on the outbox and the
+// notification rows (retries scheduled by the retry policy, dead tokens disabled).
+//
+// Threading: one thread of its own (start/stop); onResult() and wake() may be called
+// from any thread. Owns nothing it is given; its Database must be its own connection.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "plugin/clock.h"
+#include "plugin/config.h"
+#include "plugin/delivery.h"
+#include "storage/notification_store.h"
+
+namespace vapush {
+
+class Scheduler {
+ public:
+  // Decides one tick: rows, pushes and consumed messages for `batch`.
+  using Planner = std::function<BatchOutcome(const TickSnapshot&, TimeMs now, int64_t batch)>;
+  // When to try again after a failed attempt (`attempts` made so far), or nullopt to give
+  // up.
+  using RetryPolicy =
+      std::function<std::optional<TimeMs>(int attempts, const DeliveryResult&, TimeMs now)>;
+  // Observations for metrics/logs (optional).
+  struct Hooks {
+    std::function<void(int64_t batch, size_t rows, size_t pushes, int64_t duration_ms)> on_tick;
+    std::function<void(const PushRequest&, const DeliveryResult&)> on_result;
+  };
+
+  Scheduler(const Config& config, Database& db, Clock& clock, Planner planner,
+            PushSender* sender, RetryPolicy retry, Hooks hooks = {});
+  ~Scheduler();
+
+  void start();
+  void stop();
+  void onResult(DeliveryResult result);
+  void wake();
+
+  // Runs one tick now on the caller's thread (tests, vapushctl); returns the batch id or 0.
+  int64_t tickNow();
+
+  static constexpr size_t kMaxMessagesPerTick = 2'000'000;
+  static constexpr size_t kMaxPushesPerDispatch = 5'000;
+
+ private:
+  void run();
+  int64_t tick(TimeMs now);
+  void dispatch(TimeMs now);
+  void applyResults(TimeMs now);
+  void housekeeping(TimeMs now);
+
+  const Config& config_;
+  Database& db_;
+  NotificationStore store_;
+  Clock& clock_;
+  Planner planner_;
+  PushSender* sender_;
+  RetryPolicy retry_;
+  Hooks hooks_;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool woken_ = false;
+  std::vector<DeliveryResult> results_;       // guarded by mutex_
+  std::map<std::string, PushRequest> in_flight_;  // scheduler thread only
+  std::map<std::string, int> attempts_;           // attempts before this one, by push id
+  std::thread thread_;
+  TimeMs next_tick_ = 0;
+  TimeMs next_housekeeping_ = 0;
+};
+
+}  // namespace vapush
