@@ -9,6 +9,7 @@
 #include "plugin/publish_intake.h"
 #include "storage/database.h"
 #include "storage/intake_store.h"
+#include "storage/notification_store.h"
 #include "storage/openssl_crypto.h"
 #include "storage/sqlite_repositories.h"
 #include "xmpp/command_adapter.h"
@@ -20,6 +21,14 @@ namespace {
 
 class DaemonObserver : public xmpp::Observer {
  public:
+  DaemonObserver(const Config& config, Database& db, Clock& clock,
+                 std::function<Category(const std::string&)> categorize)
+      : config_(config),
+        intake_(db),
+        notifications_(db),
+        clock_(clock),
+        categorize_(std::move(categorize)) {}
+
   void onLinkState(bool connected) override { connected_ = connected; }
   void onPresence(const xmpp::PresenceEvent& p) override {
     log::debug(
@@ -32,7 +41,51 @@ class DaemonObserver : public xmpp::Observer {
                                  {"message", r.has_message ? "yes" : "wake-up"}});
   }
   void onPublishRefused(const std::string&) override {}
+
+  void onForwarded(const xmpp::ForwardedMessage& m) override {
+    const TimeMs now = clock_.nowMs();
+    const bool from_local = served(m.from_bare);
+    const bool to_local = served(m.to_bare);
+    if (to_local && !m.body.empty()) {
+      // An incoming message for a local user: unread until a read signal comes.
+      UnreadMessage u;
+      u.user = m.to_bare;
+      u.conversation = m.from_bare;
+      u.sender = m.from;
+      u.sender_nick = m.nick;
+      u.category = categorize_(m.from_bare);
+      u.body = m.body;
+      u.message_time = m.stamp.value_or(now);
+      u.received = now;
+      u.dedupe_key = m.id.empty() ? std::string() : "fwd:" + m.id;
+      const Status s = intake_.storeForwarded(u);
+      if (!s.ok()) log::error("forwarded.store_failed", {{"error", s.message}});
+    }
+    if (from_local) {
+      // The user replied, displayed or received: the peer's earlier messages are read.
+      const Status s = notifications_.markRead(m.from_bare, m.to_bare, now);
+      if (!s.ok()) log::error("forwarded.mark_read_failed", {{"error", s.message}});
+      log::debug("forwarded.read", {{"user", m.from_bare}, {"peer", m.to_bare}});
+    }
+  }
+
   std::atomic<bool> connected_{false};
+
+ private:
+  bool served(const std::string& bare) const {
+    const auto at = bare.find('@');
+    const std::string domain = at == std::string::npos ? bare : bare.substr(at + 1);
+    for (const auto& d : config_.component.domains) {
+      if (d == domain) return true;
+    }
+    return false;
+  }
+
+  const Config& config_;
+  IntakeStore intake_;
+  NotificationStore notifications_;
+  Clock& clock_;
+  std::function<Category(const std::string&)> categorize_;
 };
 
 Category categorizeWith(const AgentsConfig& agents, const std::string& bare) {
@@ -66,7 +119,9 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   SqlitePreferencesRepository preferences(*db);
   CommandHandler commands(config, devices, preferences, clock, crypto);
   xmpp::CommandAdapter command_adapter(commands);
-  DaemonObserver observer;
+  DaemonObserver observer(config, *db, clock, [&config](const std::string& bare) {
+    return categorizeWith(config.agents, bare);
+  });
   xmpp::Service service(config, intake, store, observer);
   service.setCommands(&command_adapter);
   xmpp::ComponentLink link(config.component, service);

@@ -55,8 +55,7 @@ void Scheduler::wake() {
 int64_t Scheduler::tickNow() { return tick(clock_.nowMs()); }
 
 void Scheduler::run() {
-  log::info("scheduler.started",
-            {{"interval_ms", std::to_string(config_.batching.interval_ms)}});
+  log::info("scheduler.started", {{"interval_ms", std::to_string(config_.batching.interval_ms)}});
   while (true) {
     const TimeMs now = clock_.nowMs();
     applyResults(now);
@@ -111,9 +110,8 @@ int64_t Scheduler::tick(TimeMs now) {
     log::error("tick.commit_failed", {{"batch", std::to_string(batch)}, {"error", s.message}});
     return 0;
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steadyNow() -
-                                                                        started)
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steadyNow() - started).count();
   log::info("tick.done", {{"batch", std::to_string(batch)},
                           {"messages", std::to_string(snapshot.messages.size())},
                           {"rows", std::to_string(outcome.rows.size())},
@@ -178,7 +176,8 @@ void Scheduler::applyResults(TimeMs now) {
         // XEP-0357 §7: the next publish for this node answers item-not-found.
         Status s = devices.setEnabled(r.device, false, now);
         log::warn("device.disabled", {{"device", std::to_string(r.device)},
-                                      {"reason", r.reason}, {"ok", s.ok() ? "yes" : s.message}});
+                                      {"reason", r.reason},
+                                      {"ok", s.ok() ? "yes" : s.message}});
         break;
       }
       case DeliveryResult::Outcome::RateLimited:

@@ -38,8 +38,8 @@ class Scheduler {
     std::function<void(const PushRequest&, const DeliveryResult&)> on_result;
   };
 
-  Scheduler(const Config& config, Database& db, Clock& clock, Planner planner,
-            PushSender* sender, RetryPolicy retry, Hooks hooks = {});
+  Scheduler(const Config& config, Database& db, Clock& clock, Planner planner, PushSender* sender,
+            RetryPolicy retry, Hooks hooks = {});
   ~Scheduler();
 
   void start();
@@ -73,7 +73,7 @@ class Scheduler {
   std::condition_variable cv_;
   bool stop_ = false;
   bool woken_ = false;
-  std::vector<DeliveryResult> results_;       // guarded by mutex_
+  std::vector<DeliveryResult> results_;           // guarded by mutex_
   std::map<std::string, PushRequest> in_flight_;  // scheduler thread only
   std::map<std::string, int> attempts_;           // attempts before this one, by push id
   std::thread thread_;

@@ -23,8 +23,8 @@ struct DeliveryResult {
   std::string push_id;
   int64_t device = 0;
   Outcome outcome = Outcome::Transient;
-  std::string provider_id;   // apns-id or FCM message name
-  std::string reason;        // Apple reason / FCM errorCode / transport error
+  std::string provider_id;  // apns-id or FCM message name
+  std::string reason;       // Apple reason / FCM errorCode / transport error
   int64_t retry_after_ms = 0;
 };
 std::string_view toString(DeliveryResult::Outcome o);

@@ -47,7 +47,6 @@ class Database {
   // Prepared statements are cached per SQL text for the life of the connection.
   Statement& prepare(std::string_view sql);
 
-
  private:
   Database(sqlite3* db, std::string path);
   sqlite3* db_;

@@ -28,16 +28,24 @@ Status IntakeStore::storeOne(PublishRecord& r) {
     s = st.status("update device");
   }
   if (!s.ok() || !r.has_message) return s;
-  UnreadMessage& m = r.message;
-  m.device_id = r.device.id;
-  m.user = r.device.user;
+  r.message.device_id = r.device.id;
+  r.message.user = r.device.user;
+  return insertMessage(r.message);
+}
 
+Status IntakeStore::storeForwarded(UnreadMessage& m) {
+  m.device_id = 0;
+  return insertMessage(m);
+}
+
+Status IntakeStore::insertMessage(UnreadMessage& m) {
+  Status s;
   Statement& dup = db_.prepare(
-      "SELECT id FROM unread_message WHERE user=? AND sender=? AND body=? AND received>=? "
+      "SELECT id FROM unread_message WHERE user=? AND conversation=? AND body=? AND received>=? "
       "AND device_id<>? LIMIT 1");
   dup.reset()
       .bind(1, m.user)
-      .bind(2, m.sender)
+      .bind(2, m.conversation)
       .bind(3, m.body)
       .bind(4, m.received - kFanOutWindowMs)
       .bind(5, m.device_id);

@@ -25,8 +25,13 @@ class IntakeStore {
   // count as one message fanned out to several devices.
   static constexpr TimeMs kFanOutWindowMs = 10'000;
 
+  // Stores a message seen as a forwarded copy (no device). The same message seen as a
+  // publish (same user, sender and body within the window) is counted once.
+  Status storeForwarded(UnreadMessage& message);
+
  private:
   Status storeOne(PublishRecord& record);
+  Status insertMessage(UnreadMessage& message);
   Database& db_;
 };
 

@@ -75,8 +75,8 @@ Status NotificationStore::nextBatchId(int64_t& id) {
 
 Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
   return inTransaction(db_, [&]() -> Status {
-    Statement& batch = db_.prepare(
-        "INSERT INTO batch(id, started, finished, rows, pushes) VALUES (?,?,?,?,?)");
+    Statement& batch =
+        db_.prepare("INSERT INTO batch(id, started, finished, rows, pushes) VALUES (?,?,?,?,?)");
     batch.reset()
         .bind(1, o.batch)
         .bind(2, o.started)
@@ -143,8 +143,8 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
     }
     for (const int64_t id : o.consumed) {
       if (!s.ok()) return s;
-      Statement& st = db_.prepare(
-          "UPDATE unread_message SET notified_batch=? WHERE id=? AND notified_batch=0");
+      Statement& st =
+          db_.prepare("UPDATE unread_message SET notified_batch=? WHERE id=? AND notified_batch=0");
       st.reset().bind(1, o.batch).bind(2, id).step();
       s = st.status("mark notified");
     }

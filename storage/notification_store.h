@@ -20,10 +20,10 @@ namespace vapush {
 
 // Everything one tick looks at, loaded in one read transaction.
 struct TickSnapshot {
-  std::vector<UnreadMessage> messages;                  // not yet notified, oldest first
-  std::map<std::string, std::vector<Device>> devices;   // by user (those with messages)
-  std::map<std::string, Preferences> preferences;       // by user (those with messages)
-  std::map<std::string, int> unread_totals;             // by user: unread, not read
+  std::vector<UnreadMessage> messages;                 // not yet notified, oldest first
+  std::map<std::string, std::vector<Device>> devices;  // by user (those with messages)
+  std::map<std::string, Preferences> preferences;      // by user (those with messages)
+  std::map<std::string, int> unread_totals;            // by user: unread, not read
 };
 
 // What a tick decided, written atomically by commitBatch().
@@ -58,9 +58,8 @@ class NotificationStore {
   Status nextDue(TimeMs& when);
   // Records a push's outcome on the push and on every row that travels in it. `state`
   // Pending with `next_attempt` schedules a retry.
-  Status recordResult(const std::string& push_id, RowState state, int attempts,
-                      TimeMs next_attempt, const std::string& provider_id,
-                      const std::string& error, TimeMs now);
+  Status recordResult(const std::string& push_id, RowState state, int attempts, TimeMs next_attempt,
+                      const std::string& provider_id, const std::string& error, TimeMs now);
   // Marks the pending pushes (and rows) of messages older than `cutoff` expired.
   Status expireBefore(TimeMs cutoff, TimeMs now, int& expired);
   // Marks a user's messages read (all conversations if `conversation` is empty) up to

@@ -151,6 +151,51 @@ std::optional<PresenceEvent> parsePresence(const gloox::Tag& p) {
   return e;
 }
 
+namespace {
+std::string lowerBare(const std::string& jid) {
+  std::string b = jid.substr(0, jid.find('/'));
+  for (auto& c : b) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return b;
+}
+}  // namespace
+
+std::optional<ForwardedMessage> parseForwarded(const gloox::Tag& outer) {
+  const gloox::Tag* fwd = child(&outer, "forwarded", "urn:xmpp:forward:0");
+  if (fwd == nullptr) return std::nullopt;
+  const gloox::Tag* inner = nullptr;
+  for (const gloox::Tag* c : fwd->children()) {
+    if (c->name() == "message") inner = c;
+  }
+  if (inner == nullptr) return std::nullopt;
+  ForwardedMessage m;
+  m.type = inner->findAttribute("type");
+  if (m.type.empty()) m.type = "normal";
+  if (m.type != "chat" && m.type != "normal") return std::nullopt;
+  m.from = inner->findAttribute("from");
+  m.from_bare = lowerBare(m.from);
+  m.to_bare = lowerBare(inner->findAttribute("to"));
+  if (m.from_bare.find('@') == std::string::npos || m.to_bare.empty()) return std::nullopt;
+  m.id = inner->findAttribute("id");
+  if (const gloox::Tag* body = inner->findChild("body")) m.body = body->cdata();
+  if (!validUtf8(m.body)) return std::nullopt;
+  if (const gloox::Tag* nick = child(inner, "nick", "http://jabber.org/protocol/nick")) {
+    m.nick = nick->cdata();
+    if (!validUtf8(m.nick) || m.nick.size() > 256) m.nick.clear();
+  }
+  if (const gloox::Tag* d = child(inner, "displayed", "urn:xmpp:chat-markers:0")) {
+    m.displayed_id = d->findAttribute("id");
+    if (m.displayed_id.empty()) m.displayed_id = "?";
+  }
+  if (const gloox::Tag* r = child(inner, "received", "urn:xmpp:receipts")) {
+    m.received_id = r->findAttribute("id");
+    if (m.received_id.empty()) m.received_id = "?";
+  }
+  if (const gloox::Tag* delay = child(fwd, "delay", "urn:xmpp:delay")) {
+    m.stamp = parseXmppTime(delay->findAttribute("stamp"));
+  }
+  return m;
+}
+
 std::optional<std::vector<std::string>> parsePrivilege(const gloox::Tag& m, std::string& ns) {
   // ejabberd 23.01 speaks urn:xmpp:privilege:1, Prosody's mod_privilege :2 (XEP-0356).
   for (const char* candidate : {"urn:xmpp:privilege:2", "urn:xmpp:privilege:1"}) {

@@ -37,6 +37,24 @@ struct PresenceEvent {
 // Parses an available/unavailable presence. Subscription and error presences give nullopt.
 std::optional<PresenceEvent> parsePresence(const gloox::Tag& presence);
 
+// A XEP-0297 forwarded copy of a user's message (e.g. Prosody mod_firewall FORWARD).
+struct ForwardedMessage {
+  std::string from;       // inner sender, full JID
+  std::string from_bare;  // lower-case
+  std::string to_bare;    // inner recipient, lower-case
+  std::string id;         // inner stanza id, may be empty
+  std::string type;       // chat | normal
+  std::string body;
+  std::string nick;             // XEP-0172 nickname, if any
+  std::string displayed_id;     // XEP-0333 <displayed id=.../>, if any
+  std::string received_id;      // XEP-0184 <received id=.../>, if any
+  std::optional<TimeMs> stamp;  // XEP-0203 delay inside <forwarded/>, if any
+};
+
+// Parses <message><forwarded xmlns='urn:xmpp:forward:0'><message .../></forwarded>.
+// Returns nullopt for anything else (including groupchat, errors, missing from/to).
+std::optional<ForwardedMessage> parseForwarded(const gloox::Tag& message);
+
 // XEP-0356 <privilege/> in either namespace: the granted permissions as "access=type".
 std::optional<std::vector<std::string>> parsePrivilege(const gloox::Tag& message, std::string& ns);
 

@@ -90,8 +90,17 @@ void Service::onMessage(const gloox::Tag& message) {
     return;
   }
   if (message.findAttribute("type") == "error") return;
-  // Forwarded copies (XEP-0297) are handled by the unread tracker when enabled.
-  log::debug("xmpp.message_ignored", {{"from", message.findAttribute("from")}});
+  // Only the served servers themselves may hand us copies of their users' messages.
+  const std::string from = message.findAttribute("from");
+  if (from.find('@') == std::string::npos && fromServedDomain(from)) {
+    if (auto fwd = parseForwarded(message)) {
+      if (fromServedDomain(fwd->from_bare) || fromServedDomain(fwd->to_bare)) {
+        observer_.onForwarded(*fwd);
+        return;
+      }
+    }
+  }
+  log::debug("xmpp.message_ignored", {{"from", from}});
 }
 
 void Service::onIq(const gloox::Tag& iq) {

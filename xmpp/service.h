@@ -28,6 +28,8 @@ class Observer {
   virtual void onPublishStored(const PublishRecord& record) = 0;
   // A publish was answered with an error; `condition` is the XMPP condition.
   virtual void onPublishRefused(const std::string& condition) = 0;
+  // A forwarded copy of a message from/to a served user arrived from a served server.
+  virtual void onForwarded(const ForwardedMessage& message) = 0;
 };
 
 // XEP-0050 commands, implemented elsewhere. Called on the XMPP thread.

@@ -24,7 +24,6 @@ int64_t count(Database& db, const char* sql) {
   return n;
 }
 
-
 class StorageTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -185,3 +185,43 @@ TEST(XmlUtil, ErrorReplySwapsAddressesAndKeepsId) {
 
 }  // namespace
 }  // namespace vapush::xmpp
+
+namespace vapush::xmpp {
+namespace {
+
+TEST(ParseForwarded, ProsodyCopyOfChatMessage) {
+  auto m = vapush::testing::loadXml("xmpp/prosody_forwarded.xml");
+  ASSERT_TRUE(m);
+  auto f = parseForwarded(*m);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->from_bare, "dave@localhost");
+  EXPECT_EQ(f->from, "dave@localhost/res1");
+  EXPECT_EQ(f->to_bare, "carol@localhost");
+  EXPECT_EQ(f->id, "d1");
+  EXPECT_EQ(f->body, "hi carol");
+  EXPECT_TRUE(f->displayed_id.empty());
+}
+
+TEST(ParseForwarded, MarkersReceiptsAndRejects) {
+  auto displayed = vapush::testing::parseXml(
+      "<message from='localhost'><forwarded xmlns='urn:xmpp:forward:0'><message "
+      "xmlns='jabber:client' type='chat' from='carol@localhost/r' to='dave@localhost'>"
+      "<displayed xmlns='urn:xmpp:chat-markers:0' id='d1'/></message></forwarded></message>");
+  auto f = parseForwarded(*displayed);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->displayed_id, "d1");
+  EXPECT_TRUE(f->body.empty());
+  auto groupchat = vapush::testing::parseXml(
+      "<message><forwarded xmlns='urn:xmpp:forward:0'><message type='groupchat' "
+      "from='room@muc/x' to='a@localhost'><body>x</body></message></forwarded></message>");
+  EXPECT_FALSE(parseForwarded(*groupchat));
+  auto nofrom = vapush::testing::parseXml(
+      "<message><forwarded xmlns='urn:xmpp:forward:0'><message type='chat' to='a@localhost'>"
+      "<body>x</body></message></forwarded></message>");
+  EXPECT_FALSE(parseForwarded(*nofrom));
+  auto plain = vapush::testing::parseXml("<message from='a@localhost'><body>x</body></message>");
+  EXPECT_FALSE(parseForwarded(*plain));
+}
+
+}  // namespace
+}  // namespace vapush::xmpp
