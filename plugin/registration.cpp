@@ -70,7 +70,8 @@ void removeDuplicateTokens(CommandContext& ctx, const Device& kept) {
 }
 
 // Removes the least recently renewed devices of `user` (other than `keep_id`) until at
-// most `limit` remain. Prosody's mod_cloud_notify also drops the oldest registration.
+// most `limit` remain, like Prosody's mod_cloud_notify (`push_max_devices`, an LRU
+// util.cache that evicts the least recently set registration).
 std::optional<CommandResponse> evictOverLimit(CommandContext& ctx, const std::string& user,
                                               int64_t keep_id, int limit) {
   if (limit <= 0) return std::nullopt;
