@@ -128,7 +128,7 @@ std::filesystem::path relativeTo(const std::string& base_file, const std::string
 void parseComponent(const YAML::Node& n, Config& c) {
   onlyKeys(n, "component",
            {"jid", "host", "port", "secret", "secret_file", "domains", "allow_foreign_users",
-            "reconnect_min", "reconnect_max"});
+            "reconnect_min", "reconnect_max", "publish_secret_key_file"});
   auto& cc = c.component;
   cc.jid = str(n, "jid", "component");
   if (cc.jid.empty() || cc.jid.find('@') != std::string::npos ||
@@ -152,6 +152,13 @@ void parseComponent(const YAML::Node& n, Config& c) {
     cc.domains.push_back(dot == std::string::npos ? cc.jid : cc.jid.substr(dot + 1));
   }
   cc.allow_foreign_users = boolean(n, "allow_foreign_users", "component", false);
+  // Key for deriving stable publish secrets (see plugin/registration.h); default: derived
+  // from the component secret.
+  if (const std::string key_file = str(n, "publish_secret_key_file", "component");
+      !key_file.empty()) {
+    cc.publish_secret_key =
+        readSecretFile(n["publish_secret_key_file"], relativeTo(c.path, key_file));
+  }
   cc.reconnect_min_ms =
       static_cast<int>(duration(n, "reconnect_min", "component", cc.reconnect_min_ms, 10));
   cc.reconnect_max_ms =

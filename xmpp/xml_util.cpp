@@ -110,12 +110,13 @@ gloox::Tag* formToTag(const Form& form) {
     if (!f.label.empty()) field->addAttribute("label", f.label);
     if (!f.desc.empty()) new gloox::Tag(field, "desc", f.desc);
     if (f.required) new gloox::Tag(field, "required");
+    // XEP-0004 §9 schema order: desc?, required?, value*, option*.
+    for (const auto& v : f.values) new gloox::Tag(field, "value", v);
     for (const auto& o : f.options) {
       auto* opt = new gloox::Tag(field, "option");
       if (!o.label.empty()) opt->addAttribute("label", o.label);
       new gloox::Tag(opt, "value", o.value);
     }
-    for (const auto& v : f.values) new gloox::Tag(field, "value", v);
   }
   return x;
 }
