@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "plugin/commands.h"
+#include "plugin/text.h"
 
 namespace vapush {
 
@@ -31,11 +32,6 @@ struct Caller {
 // Parses `from` as local@domain[/resource]. nullopt when there is no local part or
 // domain, or when it is not valid UTF-8 or too long (RFC 7622: 1023 bytes per part).
 std::optional<Caller> parseCaller(std::string_view from);
-
-// ASCII lower-casing (JID local parts and domains are compared this way; full
-// stringprep/PRECIS folding is the user's server's job).
-std::string lowerAscii(std::string_view s);
-bool isValidUtf8(std::string_view s);
 
 // Sliding one-minute window of events per key (registrations per user), driven by the
 // injected clock's steady time. Memory is bounded: idle keys are swept.

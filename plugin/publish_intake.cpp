@@ -5,41 +5,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "plugin/registration.h"
+#include "plugin/secret.h"
+#include "plugin/text.h"
+
 namespace vapush {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string bare(const std::string& jid) { return lower(jid.substr(0, jid.find('/'))); }
-
-std::string domain(const std::string& jid) {
-  const std::string b = bare(jid);
-  const auto at = b.find('@');
-  return at == std::string::npos ? b : b.substr(at + 1);
-}
-
-bool sameBytes(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
-
-bool isHex(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
-}
-
-bool isFcmToken(const std::string& s) {
-  return s.size() >= 32 && s.size() <= 4096 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-           return std::isalnum(c) || c == '_' || c == '-' || c == ':';
-         });
-}
 
 PublishDecision refuse(PublishDecision::Verdict v, std::string text) {
   PublishDecision d;
@@ -71,7 +42,7 @@ void PublishIntake::fillMessage(const PublishRequest& r, PublishRecord& record) 
   if (!record.has_message) return;
   UnreadMessage& m = record.message;
   m.user = record.device.user;
-  m.conversation = bare(r.last_sender);
+  m.conversation = bareJid(r.last_sender);
   m.sender = r.last_sender;
   m.category = m.conversation.empty() ? Category::Chat : categorize_(m.conversation);
   m.body = r.last_body;
@@ -100,7 +71,7 @@ PublishDecision PublishIntake::decide(const PublishRequest& r) {
   }
   // A node is only valid for publishes from its owner's server; anything else looks
   // exactly like an unknown node.
-  if (s.notFound() || domain(device.user) != domain(r.from)) {
+  if (s.notFound() || domainOfJid(device.user) != domainOfJid(r.from)) {
     return refuse(PublishDecision::Verdict::UnknownNode, "no such push node");
   }
   if (!device.enabled) {
@@ -109,7 +80,7 @@ PublishDecision PublishIntake::decide(const PublishRequest& r) {
   }
   if (!device.secret_hash.empty()) {
     const std::string secret = r.option("secret");
-    if (secret.empty() || !sameBytes(crypto_.sha256Hex(secret), device.secret_hash)) {
+    if (secret.empty() || !constantTimeEquals(crypto_.sha256Hex(secret), device.secret_hash)) {
       return refuse(PublishDecision::Verdict::Forbidden, "wrong or missing secret");
     }
   }
@@ -123,12 +94,8 @@ PublishDecision PublishIntake::decide(const PublishRequest& r) {
 PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppConfig& app) {
   // fpush protocol (Monal): the node is the device token itself; nothing was registered.
   const std::string& token = r.node;
-  const bool valid = app.platform == Platform::Apns ? token.size() >= 64 && token.size() <= 200 &&
-                                                          token.size() % 2 == 0 && isHex(token)
-                                                    : isFcmToken(token);
-  if (!valid) {
-    return refuse(PublishDecision::Verdict::BadRequest,
-                  "node is not a valid " + std::string(toString(app.platform)) + " device token");
+  if (const auto problem = tokenProblem(app.platform, token)) {
+    return refuse(PublishDecision::Verdict::BadRequest, "node is not a device token: " + *problem);
   }
   Device device;
   const Status s = devices_.findByNode(token, device);
@@ -139,7 +106,7 @@ PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppCon
   if (s.notFound()) {
     // The user is unknown to fpush-style clients: a stable pseudonymous owner per token.
     device = Device{};
-    device.user = "fpush-" + crypto_.sha256Hex(token).substr(0, 16) + "@" + domain(r.from);
+    device.user = "fpush-" + crypto_.sha256Hex(token).substr(0, 16) + "@" + domainOfJid(r.from);
     device.app = app.name;
     device.platform = app.platform;
     device.token = token;
@@ -149,7 +116,7 @@ PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppCon
     device.updated = now;
   } else if (!device.enabled) {
     return refuse(PublishDecision::Verdict::UnknownNode, "device token is no longer valid");
-  } else if (domain(device.user) != domain(r.from)) {
+  } else if (domainOfJid(device.user) != domainOfJid(r.from)) {
     return refuse(PublishDecision::Verdict::UnknownNode, "no such push node");
   }
   PublishDecision d;

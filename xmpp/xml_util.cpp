@@ -2,6 +2,8 @@
 // gloox::Tag helpers: forms, namespaces, error replies.
 #include "xmpp/xml_util.h"
 
+#include "plugin/text.h"
+
 namespace vapush::xmpp {
 
 std::string namespaceOf(const gloox::Tag* tag) {
@@ -20,43 +22,7 @@ gloox::Tag* child(const gloox::Tag* parent, const std::string& name, const std::
   return nullptr;
 }
 
-bool validUtf8(const std::string& s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    // Overlong forms, surrogates and out-of-range code points are invalid.
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
+bool validUtf8(const std::string& s) { return isValidUtf8(s); }
 
 std::optional<Form> parseForm(const gloox::Tag* x, std::string& error) {
   if (x == nullptr || x->name() != "x" || namespaceOf(x) != kNsData) {
