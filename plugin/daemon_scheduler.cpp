@@ -54,6 +54,11 @@ void Scheduler::wake() {
 
 int64_t Scheduler::tickNow() { return tick(clock_.nowMs()); }
 
+void Scheduler::pumpForTest() {
+  applyResults(clock_.nowMs());
+  dispatch(clock_.nowMs());
+}
+
 void Scheduler::run() {
   log::info("scheduler.started", {{"interval_ms", std::to_string(config_.batching.interval_ms)}});
   while (true) {

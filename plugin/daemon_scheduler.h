@@ -48,7 +48,10 @@ class Scheduler {
   void wake();
 
   // Runs one tick now on the caller's thread (tests, vapushctl); returns the batch id or 0.
+  // Not while the scheduler thread runs.
   int64_t tickNow();
+  // One round of result recording and dispatch on the caller's thread (tests only).
+  void pumpForTest();
 
   static constexpr size_t kMaxMessagesPerTick = 2'000'000;
   static constexpr size_t kMaxPushesPerDispatch = 5'000;
