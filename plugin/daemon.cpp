@@ -5,8 +5,12 @@
 #include <thread>
 
 #include "plugin/commands.h"
+#include "plugin/daemon_scheduler.h"
 #include "plugin/log.h"
+#include "plugin/presence.h"
 #include "plugin/publish_intake.h"
+#include "plugin/tick_planner.h"
+#include "plugin/time_zone.h"
 #include "storage/database.h"
 #include "storage/intake_store.h"
 #include "storage/notification_store.h"
@@ -22,8 +26,9 @@ namespace {
 class DaemonObserver : public xmpp::Observer {
  public:
   DaemonObserver(const Config& config, Database& db, Clock& clock,
-                 std::function<Category(const std::string&)> categorize)
+                 std::function<Category(const std::string&)> categorize, PresenceTracker& presence)
       : config_(config),
+        presence_(presence),
         intake_(db),
         notifications_(db),
         clock_(clock),
@@ -31,11 +36,15 @@ class DaemonObserver : public xmpp::Observer {
 
   void onLinkState(bool connected) override { connected_ = connected; }
   void onPresence(const xmpp::PresenceEvent& p) override {
+    presence_.onPresence(p.bare, p.resource, p.show, clock_.nowMs(), p.idle_since, p.delay, p.id);
     log::debug(
         "presence",
         {{"user", p.bare}, {"resource", p.resource}, {"show", std::string(toString(p.show))}});
   }
   void onPublishStored(const PublishRecord& r) override {
+    if (!r.device.resource.empty()) {
+      presence_.onPublish(r.device.user, r.device.resource, r.device.last_publish);
+    }
     log::info("publish.stored", {{"user", r.device.user},
                                  {"device", std::to_string(r.device.id)},
                                  {"message", r.has_message ? "yes" : "wake-up"}});
@@ -82,6 +91,7 @@ class DaemonObserver : public xmpp::Observer {
   }
 
   const Config& config_;
+  PresenceTracker& presence_;
   IntakeStore intake_;
   NotificationStore notifications_;
   Clock& clock_;
@@ -119,9 +129,25 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   SqlitePreferencesRepository preferences(*db);
   CommandHandler commands(config, devices, preferences, clock, crypto);
   xmpp::CommandAdapter command_adapter(commands);
-  DaemonObserver observer(config, *db, clock, [&config](const std::string& bare) {
-    return categorizeWith(config.agents, bare);
-  });
+  PresenceTracker presence;
+  DaemonObserver observer(
+      config, *db, clock,
+      [&config](const std::string& bare) { return categorizeWith(config.agents, bare); }, presence);
+
+  // The scheduled job, on its own thread and database connection.
+  auto tick_db = Database::open(config.storage.sqlite, error);
+  if (!tick_db) {
+    log::error("storage.open_failed", {{"error", error}});
+    return 1;
+  }
+  TzifTimeZones zones;
+  Scheduler scheduler(
+      config, *tick_db, clock,
+      [&](const TickSnapshot& snapshot, TimeMs now, int64_t batch) {
+        PlannerContext ctx{config.batching, presence, zones, [&] { return crypto.randomHex(16); }};
+        return planTick(snapshot, now, batch, ctx);
+      },
+      nullptr, [](int, const DeliveryResult&, TimeMs) { return std::optional<TimeMs>(); });
   xmpp::Service service(config, intake, store, observer);
   service.setCommands(&command_adapter);
   xmpp::ComponentLink link(config.component, service);
@@ -132,9 +158,11 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     link.requestStop();
   });
   log::info("vapushd.started", {{"jid", config.component.jid}});
+  scheduler.start();
   link.run();
   stop = true;
   watcher.join();
+  scheduler.stop();
   log::info("vapushd.stopped");
   return 0;
 }

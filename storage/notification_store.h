@@ -14,26 +14,10 @@
 
 #include "plugin/model.h"
 #include "plugin/repositories.h"
+#include "plugin/tick.h"
 #include "storage/database.h"
 
 namespace vapush {
-
-// Everything one tick looks at, loaded in one read transaction.
-struct TickSnapshot {
-  std::vector<UnreadMessage> messages;                 // not yet notified, oldest first
-  std::map<std::string, std::vector<Device>> devices;  // by user (those with messages)
-  std::map<std::string, Preferences> preferences;      // by user (those with messages)
-  std::map<std::string, int> unread_totals;            // by user: unread, not read
-};
-
-// What a tick decided, written atomically by commitBatch().
-struct BatchOutcome {
-  int64_t batch = 0;
-  TimeMs started = 0;
-  std::vector<NotificationRow> rows;
-  std::vector<PushRequest> pushes;
-  std::vector<int64_t> consumed;  // unread_message ids marked notified by this batch
-};
 
 class NotificationStore {
  public:

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// The batcher's policy: given one tick's snapshot, presence and preferences, decide per
+// unread message and device whether to push, and group the pushes (one per device and
+// conversation). Pure: no I/O, time and ids are inputs. Each decision carries a reason,
+// stored in the row's last_error when a row is suppressed or expired.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "plugin/config.h"
+#include "plugin/presence.h"
+#include "plugin/tick.h"
+#include "plugin/time_zone.h"
+
+namespace vapush {
+
+// Why a message does not become a push to a device. Values are stored and counted.
+namespace reason {
+inline constexpr const char* kDeviceActive = "device_active";  // device in use all along
+inline constexpr const char* kCameBack = "came_back";          // device came back after the message
+inline constexpr const char* kReadElsewhere = "read_elsewhere";  // read signal seen
+inline constexpr const char* kCategoryOff = "category_off";      // user turned it off
+inline constexpr const char* kMuted = "muted";                   // conversation muted
+inline constexpr const char* kQuietHours = "quiet_hours";        // dropped in quiet hours
+inline constexpr const char* kOtherResourceActive = "other_resource_active";
+inline constexpr const char* kTooOld = "too_old";  // older than batching.push_ttl
+}  // namespace reason
+
+struct PlannerContext {
+  const BatchingConfig& batching;
+  const PresenceView& presence;
+  TimeZones& zones;
+  std::function<std::string()> new_id;  // 32 lower-case hex digits
+};
+
+// Plans batch `batch` at `now`. Messages of users in quiet hours (hold mode) are left in
+// `held`; every other message is `consumed` (also when the user has no usable device).
+BatchOutcome planTick(const TickSnapshot& snapshot, TimeMs now, int64_t batch,
+                      PlannerContext& context);
+
+// "Virtual Agent" for that category, else the nickname, else the peer's localpart.
+std::string pushTitle(const UnreadMessage& last);
+// The text shown: the last message when previews are on, else "N new messages".
+std::string pushBody(const UnreadMessage& last, int count, bool preview);
+
+}  // namespace vapush
