@@ -2,6 +2,7 @@
 // vapushd wiring: config -> storage, intake, XMPP link (and, as they land, batcher/push).
 #include "plugin/daemon.h"
 
+#include <random>
 #include <thread>
 
 #include "plugin/commands.h"
@@ -9,8 +10,10 @@
 #include "plugin/log.h"
 #include "plugin/presence.h"
 #include "plugin/publish_intake.h"
+#include "plugin/retry.h"
 #include "plugin/tick_planner.h"
 #include "plugin/time_zone.h"
+#include "push/http_sender.h"
 #include "storage/database.h"
 #include "storage/intake_store.h"
 #include "storage/notification_store.h"
@@ -141,13 +144,30 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     return 1;
   }
   TzifTimeZones zones;
+  Scheduler* scheduler_ptr = nullptr;
+  auto sender = push::HttpPushSender::create(
+      config, clock,
+      [&scheduler_ptr](const DeliveryResult& r) {
+        if (scheduler_ptr != nullptr) scheduler_ptr->onResult(r);
+      },
+      error);
+  if (!sender) {
+    log::error("push.setup_failed", {{"error", error}});
+    return 1;
+  }
+  RetryPolicy retry;
+  std::mt19937_64 rng(std::random_device{}());
   Scheduler scheduler(
       config, *tick_db, clock,
       [&](const TickSnapshot& snapshot, TimeMs now, int64_t batch) {
         PlannerContext ctx{config.batching, presence, zones, [&] { return crypto.randomHex(16); }};
         return planTick(snapshot, now, batch, ctx);
       },
-      nullptr, [](int, const DeliveryResult&, TimeMs) { return std::optional<TimeMs>(); });
+      sender.get(),
+      [&](int attempts, const DeliveryResult& r, TimeMs now) {
+        return retry.next(attempts, r, now, std::uniform_real_distribution<double>(0, 1)(rng));
+      });
+  scheduler_ptr = &scheduler;
   xmpp::Service service(config, intake, store, observer);
   service.setCommands(&command_adapter);
   xmpp::ComponentLink link(config.component, service);
@@ -163,6 +183,8 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   stop = true;
   watcher.join();
   scheduler.stop();
+  scheduler_ptr = nullptr;
+  sender.reset();
   log::info("vapushd.stopped");
   return 0;
 }

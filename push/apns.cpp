@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// APNs request building and response classification.
+#include "push/apns.h"
+
+#include <functional>
+#include <nlohmann/json.hpp>
+
+namespace vapush::push {
+namespace {
+
+using json = nlohmann::json;
+
+std::string dump(const json& j) {
+  // Invalid UTF-8 in user content is replaced, never produces invalid JSON.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json payloadJson(const PushRequest& p, const std::string& body) {
+  json alert = {{"title", p.title}, {"body", body}};
+  json aps = {{"alert", alert},
+              {"badge", p.badge},
+              {"sound", "default"},
+              {"thread-id", p.conversation},
+              {"mutable-content", 1}};
+  return json{{"aps", aps},
+              {"conversation", p.conversation},
+              {"category", std::string(toString(p.category))},
+              {"unread", p.unread},
+              {"notification_id", p.id}};
+}
+
+}  // namespace
+
+std::string apnsPayload(const PushRequest& p) {
+  std::string body = p.body;
+  std::string out = dump(payloadJson(p, body));
+  // Bounded: each round removes at least the excess.
+  for (int round = 0; out.size() > kApnsMaxPayload && round < 8 && !body.empty(); ++round) {
+    const size_t excess = out.size() - kApnsMaxPayload;
+    const size_t keep = body.size() > excess + 8 ? body.size() - excess - 8 : 0;
+    body = truncateUtf8(body, keep) + "\xe2\x80\xa6";  // "…"
+    out = dump(payloadJson(p, body));
+  }
+  if (out.size() > kApnsMaxPayload) {
+    PushRequest small = p;
+    small.title = truncateUtf8(p.title, 64);
+    small.conversation = truncateUtf8(p.conversation, 256);
+    out = dump(payloadJson(small, ""));
+  }
+  return out;
+}
+
+std::string apnsId(const std::string& id) {
+  std::string h = id;
+  h.resize(32, '0');
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+std::string apnsCollapseId(const std::string& conversation) {
+  if (conversation.size() <= 64) return conversation;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016zx", std::hash<std::string>{}(conversation));
+  return conversation.substr(0, 47) + "#" + buf;
+}
+
+HttpRequest apnsRequest(const AppConfig& app, const PushRequest& p, const std::string& jwt,
+                        TimeMs now_ms, int64_t ttl_ms) {
+  HttpRequest r;
+  r.url = app.endpoint + "/3/device/" + p.token;
+  r.body = apnsPayload(p);
+  r.headers = {"apns-topic: " + app.topic,
+               "apns-push-type: alert",
+               "apns-priority: 10",
+               "apns-expiration: " + std::to_string((now_ms + ttl_ms) / 1000),
+               "apns-collapse-id: " + apnsCollapseId(p.conversation),
+               "apns-id: " + apnsId(p.id),
+               "content-type: application/json"};
+  if (!jwt.empty()) r.headers.push_back("authorization: bearer " + jwt);
+  return r;
+}
+
+Classified classifyApns(const PushRequest& p, const HttpResponse& r) {
+  Classified c;
+  c.result.push_id = p.id;
+  c.result.device = p.device;
+  std::string reason;
+  if (!r.body.empty()) {
+    const json body = json::parse(r.body, nullptr, false);
+    if (body.is_object() && body.contains("reason") && body["reason"].is_string()) {
+      reason = body["reason"].get<std::string>();
+    }
+  }
+  c.result.reason = reason.empty()
+                        ? (r.status == 0 ? r.transport_error : "HTTP " + std::to_string(r.status))
+                        : reason;
+  using O = DeliveryResult::Outcome;
+  // https://developer.apple.com/documentation/usernotifications/handling-notification-responses-from-apns
+  if (r.status == 200) {
+    c.result.outcome = O::Delivered;
+    c.result.provider_id = r.apns_id.empty() ? apnsId(p.id) : r.apns_id;
+    c.result.reason.clear();
+  } else if (r.status == 410 || reason == "BadDeviceToken" || reason == "DeviceTokenNotForTopic" ||
+             reason == "Unregistered") {
+    c.result.outcome = O::TokenInvalid;
+  } else if (r.status == 403 && reason == "ExpiredProviderToken") {
+    c.result.outcome = O::Transient;
+    c.follow_up = FollowUp::RefreshAuth;
+  } else if (r.status == 429) {
+    c.result.outcome = O::RateLimited;
+    c.result.retry_after_ms = parseRetryAfterMs(r.retry_after);
+  } else if (r.status == 0 || r.status >= 500) {
+    c.result.outcome = O::Transient;
+    c.result.retry_after_ms = parseRetryAfterMs(r.retry_after);
+  } else {
+    c.result.outcome = O::Permanent;  // other 4xx: our request is wrong; retrying won't help
+  }
+  return c;
+}
+
+}  // namespace vapush::push

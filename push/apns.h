@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// APNs (HTTP/2 provider API): payload, headers and response classification. Pure.
+#pragma once
+
+#include "push/provider.h"
+
+namespace vapush::push {
+
+inline constexpr size_t kApnsMaxPayload = 4096;
+
+// The JSON payload (design card): aps.alert{title,body}, badge, sound, thread-id, plus
+// conversation, category, unread, notification_id. Never above kApnsMaxPayload bytes:
+// the body is cut on a UTF-8 boundary (with "…") until it fits.
+std::string apnsPayload(const PushRequest& push);
+// 8-4-4-4-12 UUID made from the push id, so a retry carries the same apns-id.
+std::string apnsId(const std::string& push_id);
+// apns-collapse-id (≤ 64 bytes): the conversation, or a hash of it when longer.
+std::string apnsCollapseId(const std::string& conversation);
+// The request; `jwt` empty = certificate auth. `now_ms` sets apns-expiration.
+HttpRequest apnsRequest(const AppConfig& app, const PushRequest& push, const std::string& jwt,
+                        TimeMs now_ms, int64_t ttl_ms);
+// Apple's status/reason table (Handling notification responses from APNs).
+Classified classifyApns(const PushRequest& push, const HttpResponse& response);
+
+}  // namespace vapush::push

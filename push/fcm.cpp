@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// FCM HTTP v1 request building, OAuth2 assertion and response classification.
+#include "push/fcm.h"
+
+#include <nlohmann/json.hpp>
+
+namespace vapush::push {
+namespace {
+
+using json = nlohmann::json;
+
+std::string urlEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<ServiceAccount> parseServiceAccount(const std::string& text, std::string& error) {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) {
+    error = "service account file is not a JSON object";
+    return std::nullopt;
+  }
+  ServiceAccount sa;
+  for (auto [field, target] :
+       {std::pair{"client_email", &sa.client_email}, std::pair{"private_key", &sa.private_key},
+        std::pair{"token_uri", &sa.token_uri}, std::pair{"project_id", &sa.project_id}}) {
+    if (!j.contains(field) || !j[field].is_string() || j[field].get<std::string>().empty()) {
+      if (std::string(field) == "project_id") continue;  // may come from the config
+      error = std::string("service account file lacks '") + field + "'";
+      return std::nullopt;
+    }
+    *target = j[field].get<std::string>();
+  }
+  if (sa.token_uri.rfind("https://", 0) != 0) {
+    error = "service account token_uri must be https://";
+    return std::nullopt;
+  }
+  return sa;
+}
+
+std::string fcmAssertionClaims(const ServiceAccount& sa, int64_t now) {
+  return json{{"iss", sa.client_email},
+              {"scope", "https://www.googleapis.com/auth/firebase.messaging"},
+              {"aud", sa.token_uri},
+              {"iat", now},
+              {"exp", now + 3600}}
+      .dump();
+}
+
+HttpRequest fcmTokenRequest(const ServiceAccount& sa, const std::string& assertion) {
+  HttpRequest r;
+  r.url = sa.token_uri;
+  r.headers = {"content-type: application/x-www-form-urlencoded"};
+  r.body = "grant_type=" + urlEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+           "&assertion=" + urlEncode(assertion);
+  return r;
+}
+
+std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse& r) {
+  if (r.status != 200) return std::nullopt;
+  const json j = json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
+    return std::nullopt;
+  }
+  int64_t expires = 3600;
+  if (j.contains("expires_in") && j["expires_in"].is_number_integer()) {
+    expires = j["expires_in"].get<int64_t>();
+  }
+  return std::make_pair(j["access_token"].get<std::string>(), expires);
+}
+
+std::string fcmMessage(const PushRequest& p, int64_t ttl_ms) {
+  // FCM data values must be strings.
+  json data = {{"conversation", p.conversation},
+               {"category", std::string(toString(p.category))},
+               {"unread", std::to_string(p.unread)},
+               {"badge", std::to_string(p.badge)},
+               {"notification_id", p.id},
+               {"title", p.title},
+               {"body", p.body}};
+  json message = {{"token", p.token},
+                  {"notification", {{"title", p.title}, {"body", p.body}}},
+                  {"data", data},
+                  {"android",
+                   {{"priority", "high"},
+                    {"collapse_key", p.conversation.substr(0, 64)},
+                    {"ttl", std::to_string(ttl_ms / 1000) + "s"},
+                    {"notification", {{"tag", p.conversation.substr(0, 64)}}}}}};
+  return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, const PushRequest& p,
+                       const std::string& token, int64_t ttl_ms) {
+  HttpRequest r;
+  r.url = app.endpoint + "/v1/projects/" + project_id + "/messages:send";
+  r.headers = {"content-type: application/json", "authorization: Bearer " + token};
+  r.body = fcmMessage(p, ttl_ms);
+  return r;
+}
+
+Classified classifyFcm(const PushRequest& p, const HttpResponse& r) {
+  Classified c;
+  c.result.push_id = p.id;
+  c.result.device = p.device;
+  std::string status, code;
+  const json j = json::parse(r.body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+    const json& e = j["error"];
+    if (e.contains("status") && e["status"].is_string()) status = e["status"];
+    if (e.contains("details") && e["details"].is_array()) {
+      for (const auto& d : e["details"]) {
+        if (d.is_object() && d.contains("errorCode") && d["errorCode"].is_string()) {
+          code = d["errorCode"];
+        }
+      }
+    }
+  }
+  const std::string what = !code.empty() ? code : status;
+  c.result.reason = !what.empty()   ? what
+                    : r.status == 0 ? r.transport_error
+                                    : "HTTP " + std::to_string(r.status);
+  using O = DeliveryResult::Outcome;
+  // https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode
+  if (r.status == 200) {
+    c.result.outcome = O::Delivered;
+    if (j.is_object() && j.contains("name") && j["name"].is_string()) {
+      c.result.provider_id = j["name"];
+    }
+    c.result.reason.clear();
+  } else if (code == "UNREGISTERED" || (r.status == 404 && code.empty())) {
+    c.result.outcome = O::TokenInvalid;
+  } else if (r.status == 401) {
+    c.result.outcome = O::Transient;
+    c.follow_up = FollowUp::RefreshAuth;
+  } else if (r.status == 429 || code == "QUOTA_EXCEEDED") {
+    c.result.outcome = O::RateLimited;
+    c.result.retry_after_ms = parseRetryAfterMs(r.retry_after);
+  } else if (r.status == 0 || r.status >= 500 || code == "UNAVAILABLE" || code == "INTERNAL") {
+    c.result.outcome = O::Transient;
+    c.result.retry_after_ms = parseRetryAfterMs(r.retry_after);
+  } else {
+    // INVALID_ARGUMENT, SENDER_ID_MISMATCH, THIRD_PARTY_AUTH_ERROR, other 4xx.
+    c.result.outcome = O::Permanent;
+  }
+  return c;
+}
+
+}  // namespace vapush::push

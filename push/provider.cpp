@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// Helpers shared by the providers.
+#include "push/provider.h"
+
+#include <cctype>
+
+namespace vapush::push {
+
+int64_t parseRetryAfterMs(const std::string& v) {
+  if (v.empty()) return 0;
+  if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return v.size() > 7 ? 86'400'000 : std::stoll(v) * 1000;
+  }
+  return 60'000;  // an HTTP-date: be conservative rather than parse calendars
+}
+
+std::string truncateUtf8(const std::string& s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t cut = max_bytes;
+  // Step back over continuation bytes so no sequence is split.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
+}  // namespace vapush::push

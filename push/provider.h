@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// What each provider (APNs, FCM) contributes, as pure functions: the HTTP request for a
+// push and the classification of the answer into a provider-neutral DeliveryResult.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plugin/config.h"
+#include "plugin/delivery.h"
+#include "plugin/model.h"
+
+namespace vapush::push {
+
+struct HttpRequest {
+  std::string url;
+  std::vector<std::string> headers;  // "name: value"
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;  // 0 = no HTTP answer (transport error)
+  std::string body;
+  std::string apns_id;      // apns-id response header
+  std::string retry_after;  // Retry-After response header, raw
+  std::string transport_error;
+};
+
+// Internal follow-ups a classifier may ask for before reporting.
+enum class FollowUp {
+  None,         // report the result
+  RefreshAuth,  // our provider token expired: refresh it and retry once
+};
+
+struct Classified {
+  DeliveryResult result;
+  FollowUp follow_up = FollowUp::None;
+};
+
+// Retry-After in ms from "120" or an HTTP date (dates are treated as 60 s); 0 if absent.
+int64_t parseRetryAfterMs(const std::string& value);
+
+// Truncates `s` to at most `max_bytes` without splitting a UTF-8 sequence.
+std::string truncateUtf8(const std::string& s, size_t max_bytes);
+
+}  // namespace vapush::push
