@@ -71,10 +71,10 @@ def run(keep):
     step('Starting the local APNs and FCM fakes (HTTP/2 + TLS, test CA)')
     fakes = push_fake.PushFakes() if push_fake else None
     if fakes:
-        keep.append(fakes.stop)
+        keep.append(fakes.cleanup)
         fakes.start()
-        say('  APNs fake https://127.0.0.1:%d, FCM fake https://127.0.0.1:%d'
-            % (fakes.apns_port, fakes.fcm_port))
+        say('  APNs + FCM + OAuth fake at %s (checks JWTs, topics, tokens, payloads)'
+            % fakes.endpoint)
 
     step('Starting vapushd (SQLite, batch interval %s)' % INTERVAL)
     import tempfile
