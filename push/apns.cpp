@@ -32,22 +32,30 @@ json payloadJson(const PushRequest& p, const std::string& body) {
 }  // namespace
 
 std::string apnsPayload(const PushRequest& p) {
-  std::string body = p.body;
-  std::string out = dump(payloadJson(p, body));
-  // Bounded: each round removes at least the excess.
-  for (int round = 0; out.size() > kApnsMaxPayload && round < 8 && !body.empty(); ++round) {
-    const size_t excess = out.size() - kApnsMaxPayload;
-    const size_t keep = body.size() > excess + 8 ? body.size() - excess - 8 : 0;
-    body = truncateUtf8(body, keep) + "\xe2\x80\xa6";  // "…"
-    out = dump(payloadJson(p, body));
+  std::string out = dump(payloadJson(p, p.body));
+  if (out.size() <= kApnsMaxPayload) return out;
+  // Binary search for the longest body prefix (cut on a UTF-8 boundary, plus "…") that
+  // fits once escaped: escaping can grow a byte to six, so sizes can't be computed ahead.
+  size_t lo = 0, hi = p.body.size();
+  std::string best = dump(payloadJson(p, "\xe2\x80\xa6"));
+  while (lo < hi) {
+    const size_t mid = (lo + hi + 1) / 2;
+    std::string candidate = dump(payloadJson(p, truncateUtf8(p.body, mid) + "\xe2\x80\xa6"));
+    if (candidate.size() <= kApnsMaxPayload) {
+      lo = mid;
+      best = std::move(candidate);
+    } else {
+      hi = mid - 1;
+    }
   }
-  if (out.size() > kApnsMaxPayload) {
+  if (best.size() > kApnsMaxPayload) {
+    // Even an empty body does not fit: the title or conversation is absurdly long.
     PushRequest small = p;
     small.title = truncateUtf8(p.title, 64);
     small.conversation = truncateUtf8(p.conversation, 256);
-    out = dump(payloadJson(small, ""));
+    best = dump(payloadJson(small, ""));
   }
-  return out;
+  return best;
 }
 
 std::string apnsId(const std::string& id) {

@@ -67,6 +67,7 @@ std::unique_ptr<AppWorker> AppWorker::create(const AppConfig& app, int64_t ttl_m
       error = app.key_file + ": " + error;
       return nullptr;
     }
+    w->jwt_ = std::make_unique<ApnsTokenCache>(w->key_.get(), app.key_id, app.team_id);
   } else if (app.platform == Platform::Fcm) {
     const auto text = readFile(app.service_account_file);
     if (!text) {
@@ -114,16 +115,6 @@ void AppWorker::submit(std::vector<PushRequest> pushes) {
   curl_multi_wakeup(multi_);
 }
 
-std::string AppWorker::apnsJwt(bool force) {
-  const TimeMs now = clock_.nowMs();
-  const TimeMs age = now - jwt_issued_;
-  if (jwt_.empty() || age >= kJwtRefreshMs || (force && age >= kJwtMinAgeMs)) {
-    jwt_ = makeApnsJwt(key_.get(), app_.key_id, app_.team_id, now / 1000);
-    jwt_issued_ = now;
-  }
-  return jwt_;
-}
-
 CURL* AppWorker::newEasy(const std::string& url, const std::vector<std::string>& headers,
                          const std::string& body, Transfer* t) {
   CURL* e = curl_easy_init();
@@ -168,10 +159,11 @@ void AppWorker::start(PushRequest push, int attempt) {
   auto* t = new Transfer;
   t->attempt = attempt;
   t->push = std::move(push);
-  const HttpRequest req = app_.platform == Platform::Apns
-                              ? apnsRequest(app_, t->push, key_ ? apnsJwt(false) : std::string(),
-                                            clock_.nowMs(), ttl_ms_)
-                              : fcmRequest(app_, project_id_, t->push, access_token_, ttl_ms_);
+  const HttpRequest req =
+      app_.platform == Platform::Apns
+          ? apnsRequest(app_, t->push, jwt_ ? jwt_->get(clock_.nowMs()) : std::string(),
+                        clock_.nowMs(), ttl_ms_)
+          : fcmRequest(app_, project_id_, t->push, access_token_, ttl_ms_);
   curl_multi_add_handle(multi_, newEasy(req.url, req.headers, req.body, t));
 }
 
@@ -227,8 +219,10 @@ void AppWorker::finish(CURL* easy, CURLcode code) {
   const bool first = t->attempt == 0;
   if (first && c.follow_up == FollowUp::RefreshAuth) {
     if (app_.platform == Platform::Apns) {
-      const std::string before = jwt_;
-      if (apnsJwt(true) != before) return start(std::move(t->push), 1);
+      const int64_t before = jwt_ ? jwt_->issuedAtMs() : 0;
+      if (jwt_ && (jwt_->get(clock_.nowMs(), true), jwt_->issuedAtMs() != before)) {
+        return start(std::move(t->push), 1);
+      }
     } else {
       access_token_.clear();
       return start(std::move(t->push), 1);

@@ -32,10 +32,6 @@ class AppWorker {
   ~AppWorker();
   void submit(std::vector<PushRequest> pushes);
 
-  // APNs provider tokens live 20-60 min: refresh after 50, never within 20 (Apple).
-  static constexpr int64_t kJwtRefreshMs = 50 * 60 * 1000;
-  static constexpr int64_t kJwtMinAgeMs = 20 * 60 * 1000;
-
  private:
   struct Transfer;
   AppWorker(const AppConfig& app, int64_t ttl_ms, Clock& clock, ResultFn on_result);
@@ -45,7 +41,6 @@ class AppWorker {
   void finish(CURL* easy, CURLcode code);
   CURL* newEasy(const std::string& url, const std::vector<std::string>& headers,
                 const std::string& body, Transfer* t);
-  std::string apnsJwt(bool force);
 
   const AppConfig app_;
   const int64_t ttl_ms_;
@@ -57,8 +52,7 @@ class AppWorker {
 
   // Worker thread state.
   CURLM* multi_ = nullptr;
-  std::string jwt_;
-  TimeMs jwt_issued_ = 0;
+  std::unique_ptr<ApnsTokenCache> jwt_;
   std::string access_token_;
   TimeMs access_token_expires_ = 0;
   bool fetching_token_ = false;

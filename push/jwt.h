@@ -31,4 +31,27 @@ std::string makeApnsJwt(EVP_PKEY* key, std::string_view key_id, std::string_view
 // RS256 JWT over arbitrary claims JSON ({"alg":"RS256","typ":"JWT"}). Empty on failure.
 std::string makeRs256Jwt(EVP_PKEY* key, std::string_view claims_json);
 
+// The APNs provider token of one key, refreshed on the clock: reused until 50 min old,
+// and a forced refresh (after ExpiredProviderToken) happens only if it is at least
+// 20 min old, since Apple rejects tokens refreshed more often than that
+// (TooManyProviderTokenUpdates). Not thread-safe (one per app worker).
+class ApnsTokenCache {
+ public:
+  ApnsTokenCache(EVP_PKEY* key, std::string key_id, std::string team_id)
+      : key_(key), key_id_(std::move(key_id)), team_id_(std::move(team_id)) {}
+  // The token to use at `now_ms`.
+  const std::string& get(int64_t now_ms, bool force = false);
+  int64_t issuedAtMs() const { return issued_ms_; }
+
+  static constexpr int64_t kRefreshMs = 50 * 60 * 1000;
+  static constexpr int64_t kMinAgeMs = 20 * 60 * 1000;
+
+ private:
+  EVP_PKEY* key_;
+  std::string key_id_;
+  std::string team_id_;
+  std::string token_;
+  int64_t issued_ms_ = 0;
+};
+
 }  // namespace vapush::push
