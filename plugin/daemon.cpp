@@ -2,12 +2,17 @@
 // vapushd wiring: config -> storage, intake, XMPP link (and, as they land, batcher/push).
 #include "plugin/daemon.h"
 
+#include <future>
+#include <map>
+#include <mutex>
 #include <random>
 #include <thread>
 
 #include "plugin/commands.h"
+#include "plugin/daemon_http.h"
 #include "plugin/daemon_scheduler.h"
 #include "plugin/log.h"
+#include "plugin/metrics.h"
 #include "plugin/presence.h"
 #include "plugin/publish_intake.h"
 #include "plugin/retry.h"
@@ -37,14 +42,19 @@ class DaemonObserver : public xmpp::Observer {
         clock_(clock),
         categorize_(std::move(categorize)) {}
 
-  void onLinkState(bool connected) override { connected_ = connected; }
+  void onLinkState(bool connected) override {
+    connected_ = connected;
+    metrics().set("vapush_xmpp_connected", {}, connected ? 1 : 0);
+  }
   void onPresence(const xmpp::PresenceEvent& p) override {
     presence_.onPresence(p.bare, p.resource, p.show, clock_.nowMs(), p.idle_since, p.delay, p.id);
+    metrics().inc("vapush_presences_total");
     log::debug(
         "presence",
         {{"user", p.bare}, {"resource", p.resource}, {"show", std::string(toString(p.show))}});
   }
   void onPublishStored(const PublishRecord& r) override {
+    metrics().inc("vapush_publishes_total", {{"result", "accepted"}});
     if (!r.device.resource.empty()) {
       presence_.onPublish(r.device.user, r.device.resource, r.device.last_publish);
     }
@@ -52,7 +62,9 @@ class DaemonObserver : public xmpp::Observer {
                                  {"device", std::to_string(r.device.id)},
                                  {"message", r.has_message ? "yes" : "wake-up"}});
   }
-  void onPublishRefused(const std::string&) override {}
+  void onPublishRefused(const std::string& condition) override {
+    metrics().inc("vapush_publishes_total", {{"result", condition}});
+  }
 
   void onForwarded(const xmpp::ForwardedMessage& m) override {
     const TimeMs now = clock_.nowMs();
@@ -111,6 +123,63 @@ Category categorizeWith(const AgentsConfig& agents, const std::string& bare) {
   return Category::Chat;
 }
 
+// Test pushes sent by vapushctl through the HTTP endpoint: their results are answered to
+// the waiting HTTP request instead of the scheduler.
+class TestPushes {
+ public:
+  bool claim(const DeliveryResult& r) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = waiting_.find(r.push_id);
+    if (it == waiting_.end()) return false;
+    it->second.set_value(r);
+    waiting_.erase(it);
+    return true;
+  }
+  std::future<DeliveryResult> expect(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return waiting_[id].get_future();
+  }
+  void forget(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    waiting_.erase(id);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::promise<DeliveryResult>> waiting_;
+};
+
+std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sender,
+                                         TestPushes& tests, Crypto& crypto, int64_t device_id) {
+  std::string error;
+  auto db = Database::open(config.storage.sqlite, error);
+  if (!db) return {503, "{\"error\":\"database unavailable\"}"};
+  SqliteDeviceRepository devices(*db);
+  Device d;
+  if (!devices.findById(device_id, d).ok()) return {404, "{\"error\":\"no such device\"}"};
+  PushRequest p;
+  p.id = crypto.randomHex(16);
+  p.device = d.id;
+  p.user = d.user;
+  p.app = d.app;
+  p.platform = d.platform;
+  p.token = d.token;
+  p.conversation = config.component.jid;
+  p.title = "vapush";
+  p.body = "Test notification";
+  auto result = tests.expect(p.id);
+  sender.submit({p});
+  if (result.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    tests.forget(p.id);
+    return {504, "{\"error\":\"no answer from the provider within 20 s\"}"};
+  }
+  const DeliveryResult r = result.get();
+  log::info("push.test",
+            {{"device", std::to_string(device_id)}, {"outcome", std::string(toString(r.outcome))}});
+  return {200, "{\"outcome\":\"" + std::string(toString(r.outcome)) + "\",\"provider_id\":\"" +
+                   r.provider_id + "\",\"reason\":\"" + r.reason + "\"}"};
+}
+
 }  // namespace
 
 int runDaemon(const Config& config, std::atomic<bool>& stop) {
@@ -145,9 +214,11 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   }
   TzifTimeZones zones;
   Scheduler* scheduler_ptr = nullptr;
+  TestPushes test_pushes;
   auto sender = push::HttpPushSender::create(
       config, clock,
-      [&scheduler_ptr](const DeliveryResult& r) {
+      [&scheduler_ptr, &test_pushes](const DeliveryResult& r) {
+        if (test_pushes.claim(r)) return;
         if (scheduler_ptr != nullptr) scheduler_ptr->onResult(r);
       },
       error);
@@ -177,11 +248,31 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     link.requestStop();
   });
+  std::mutex health_mutex;
+  std::unique_ptr<Database> health_db;
+  HttpEndpoint http(HttpHandlers{
+      [&observer] { return observer.connected_.load(); },
+      [&]() -> std::string {
+        std::lock_guard<std::mutex> lock(health_mutex);
+        std::string why;
+        if (!health_db) health_db = Database::open(config.storage.sqlite, why);
+        if (!health_db) return why;
+        Status s = health_db->begin();
+        health_db->rollback();
+        return s.ok() ? std::string() : s.message;
+      },
+      [&](int64_t device) { return sendTestPush(config, *sender, test_pushes, crypto, device); }});
+  if (!config.http.listen.empty() && !http.start(config.http.listen, error)) {
+    log::error("http.start_failed", {{"error", error}});
+    return 1;
+  }
+
   log::info("vapushd.started", {{"jid", config.component.jid}});
   scheduler.start();
   link.run();
   stop = true;
   watcher.join();
+  http.stop();
   scheduler.stop();
   scheduler_ptr = nullptr;
   sender.reset();

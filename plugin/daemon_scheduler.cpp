@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "plugin/log.h"
+#include "plugin/metrics.h"
 #include "storage/sqlite_repositories.h"
 
 namespace vapush {
@@ -122,6 +123,13 @@ int64_t Scheduler::tick(TimeMs now) {
                           {"rows", std::to_string(outcome.rows.size())},
                           {"pushes", std::to_string(outcome.pushes.size())},
                           {"ms", std::to_string(ms)}});
+  metrics().observe("vapush_tick_duration_seconds", {}, static_cast<double>(ms) / 1000.0);
+  metrics().inc("vapush_tick_rows_total", {}, static_cast<double>(outcome.rows.size()));
+  metrics().inc("vapush_tick_pushes_total", {}, static_cast<double>(outcome.pushes.size()));
+  int64_t backlog = 0;
+  if (store_.backlog(backlog).ok()) {
+    metrics().set("vapush_unread_backlog", {}, static_cast<double>(backlog));
+  }
   if (hooks_.on_tick) hooks_.on_tick(batch, outcome.rows.size(), outcome.pushes.size(), ms);
   return batch;
 }
@@ -146,6 +154,7 @@ void Scheduler::dispatch(TimeMs now) {
   for (size_t i = 0; i < due.size(); ++i) {
     if (busy_pairs.count({due[i].device, due[i].conversation})) continue;
     attempts_[due[i].id] = attempts[i];
+    submitted_[due[i].id] = clock_.steadyNow();
     in_flight_[due[i].id] = due[i];
     send.push_back(std::move(due[i]));
   }
@@ -169,6 +178,16 @@ void Scheduler::applyResults(TimeMs now) {
     in_flight_.erase(it);
     const int attempts = attempts_[r.push_id] + 1;
     attempts_.erase(r.push_id);
+    const Labels labels = {{"provider", std::string(toString(push.platform))},
+                           {"app", push.app},
+                           {"result", std::string(toString(r.outcome))}};
+    metrics().inc("vapush_pushes_total", labels);
+    if (auto sit = submitted_.find(r.push_id); sit != submitted_.end()) {
+      const auto latency = std::chrono::duration<double>(clock_.steadyNow() - sit->second);
+      metrics().observe("vapush_provider_latency_seconds",
+                        {{"provider", std::string(toString(push.platform))}}, latency.count());
+      submitted_.erase(sit);
+    }
     RowState state = RowState::Failed;
     TimeMs next = 0;
     std::string error = r.reason;
@@ -180,6 +199,7 @@ void Scheduler::applyResults(TimeMs now) {
       case DeliveryResult::Outcome::TokenInvalid: {
         // XEP-0357 §7: the next publish for this node answers item-not-found.
         Status s = devices.setEnabled(r.device, false, now);
+        metrics().inc("vapush_devices_disabled_total");
         log::warn("device.disabled", {{"device", std::to_string(r.device)},
                                       {"reason", r.reason},
                                       {"ok", s.ok() ? "yes" : s.message}});
@@ -190,6 +210,7 @@ void Scheduler::applyResults(TimeMs now) {
         if (auto when = retry_(attempts, r, now)) {
           state = RowState::Pending;
           next = *when;
+          metrics().inc("vapush_retries_total");
         }
         break;
       case DeliveryResult::Outcome::Permanent:

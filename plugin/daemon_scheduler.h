@@ -79,6 +79,7 @@ class Scheduler {
   std::vector<DeliveryResult> results_;           // guarded by mutex_
   std::map<std::string, PushRequest> in_flight_;  // scheduler thread only
   std::map<std::string, int> attempts_;           // attempts before this one, by push id
+  std::map<std::string, std::chrono::steady_clock::time_point> submitted_;  // by push id
   std::thread thread_;
   TimeMs next_tick_ = 0;
   TimeMs next_housekeeping_ = 0;

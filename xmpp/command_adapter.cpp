@@ -3,6 +3,7 @@
 #include "xmpp/command_adapter.h"
 
 #include "plugin/log.h"
+#include "plugin/metrics.h"
 
 namespace vapush::xmpp {
 namespace {
@@ -62,14 +63,18 @@ gloox::Tag* CommandAdapter::handle(const gloox::Tag& iq) {
   auto request = parseCommand(iq, error);
   if (!request) return errorReply(&iq, error);
   const CommandResponse response = handler_.handle(*request);
+  // Label values are bounded: unknown nodes (any string a client sends) count as one.
+  const std::string node_label = handler_.exists(request->node) ? request->node : "unknown";
   if (!response.ok()) {
     const CommandError& e = *response.error;
+    metrics().inc("vapush_commands_total", {{"node", node_label}, {"result", e.condition}});
     log::info("command.refused", {{"node", request->node},
                                   {"from", request->from.substr(0, request->from.find('/'))},
                                   {"condition", e.condition}});
     return errorReply(&iq, {std::string(toString(e.type)), e.condition, e.text, e.specific,
                             e.specific.empty() ? std::string() : kNsCommands});
   }
+  metrics().inc("vapush_commands_total", {{"node", node_label}, {"result", "ok"}});
   log::info("command.done", {{"node", request->node},
                              {"from", request->from.substr(0, request->from.find('/'))},
                              {"status", std::string(toString(response.status))}});

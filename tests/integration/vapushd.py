@@ -22,6 +22,7 @@ import time
 import rig
 
 VAPUSHD = os.path.join(rig.BUILD_DIR, 'plugin', 'vapushd')
+VAPUSHCTL = os.path.join(rig.BUILD_DIR, 'plugin', 'vapushctl')
 
 
 def yaml_quote(s):
@@ -30,7 +31,7 @@ def yaml_quote(s):
 
 class Vapushd:
     def __init__(self, component_jid, secret, port, domains=('localhost',), interval='2s',
-                 apps_yaml='', extra_yaml='', log_level='debug', base_dir=None):
+                 apps_yaml='', extra_yaml='', log_level='debug', base_dir=None, http_listen=''):
         self.base_dir = base_dir or tempfile.mkdtemp(prefix='vapushd-')
         self.component_jid = component_jid
         self.port = port
@@ -51,9 +52,10 @@ class Vapushd:
                     '  reconnect_max: 1s\n'
                     'storage: { sqlite: vapush.db }\n'
                     'batching: { interval: %s }\n'
-                    'http: { listen: "" }\n'
+                    'http: { listen: "%s" }\n'
                     'log: { level: %s, file: vapushd.log }\n'
-                    % (component_jid, port, ', '.join(domains), interval, log_level))
+                    % (component_jid, port, ', '.join(domains), interval, http_listen,
+                       log_level))
             if apps_yaml:
                 f.write(apps_yaml)
             if extra_yaml:
