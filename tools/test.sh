@@ -10,5 +10,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 cmake -S . -B "$BUILD_DIR" -DVAPUSH_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
-cd "$BUILD_DIR"
-ctest --output-on-failure -j "$JOBS" --timeout 300
+(cd "$BUILD_DIR" && ctest --output-on-failure -j "$JOBS" --timeout 300)
+# The same suite again under ASan + UBSan (set SANITIZE=0 to skip locally).
+if [ "${SANITIZE:-1}" != 0 ]; then
+  ./tools/ci-sanitize.sh
+fi

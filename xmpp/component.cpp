@@ -18,6 +18,10 @@ ComponentLink::ComponentLink(const ComponentConfig& config, StanzaHandler& handl
       backoff_ms_(config.reconnect_min_ms),
       next_attempt_(std::chrono::steady_clock::now()),
       rng_(std::random_device{}()) {
+  // XEP-0114 has no TLS or compression; without this gloox would set up GnuTLS
+  // credentials it never uses.
+  setTls(gloox::TLSDisabled);
+  setCompression(false);
   registerConnectionListener(this);
   logInstance().registerLogHandler(gloox::LogLevelDebug, gloox::LogAreaAll, this);
 }

@@ -4,10 +4,11 @@ clients: the p2, Tigase, mod_push_appserver and fpush protocols, re-registration
 unregistration (then the server's publish gets item-not-found), isolation between users,
 and the preference commands."""
 
-import os
+import tempfile
 import unittest
 
 import rig
+from push_fake import PushFakes
 from vapushd import Vapushd
 
 FCM_TOKEN = 'fcmtoken:' + 'A1b2C3d4_-' * 16            # FCM charset, 169 chars
@@ -25,17 +26,6 @@ def first_form(result):
     return {}
 
 
-def apps_yaml(base):
-    for name in ('AuthKey.p8', 'sa.json'):
-        with open(os.path.join(base, name), 'w') as f:
-            f.write('placeholder\n')
-    return ('apps:\n'
-            '  - { name: ios, platform: apns, topic: com.example.chat, team_id: TEAM123456,\n'
-            '      key_id: KEY1234567, key_file: AuthKey.p8, push_modules: [exampleProdiOS] }\n'
-            '  - { name: android, platform: fcm, project_id: example-project,\n'
-            '      service_account_file: sa.json }\n')
-
-
 class RegistrationMixin:
     RIG = None
 
@@ -44,10 +34,13 @@ class RegistrationMixin:
         self.addCleanup(self.rig.cleanup)
         self.rig.start()
         self.rig.register_many([('usera', 'passusera'), ('userb', 'passuserb')])
-        base = __import__('tempfile').mkdtemp(prefix='vapushd-')
+        self.fakes = PushFakes()
+        self.addCleanup(self.fakes.cleanup)
+        self.fakes.start()
+        base = tempfile.mkdtemp(prefix='vapushd-')
         self.d = Vapushd(self.rig.component_jid, self.rig.component_secret,
                          self.rig.component_port, domains=[self.rig.domain],
-                         apps_yaml=apps_yaml(base), base_dir=base)
+                         apps_yaml=self.fakes.apps_yaml(base), base_dir=base)
         self.addCleanup(self.d.kill)
         self.d.start()
         self.d.wait_connected()
