@@ -79,7 +79,9 @@ struct HttpConfig {
 struct LimitsConfig {
   int max_devices_per_user = 10;
   int max_registrations_per_minute = 10;
-  size_t max_stanza_bytes = 65536;
+  // Largest stanza accepted from the server; servers cap c2s stanzas at 256 KiB by
+  // default and a publish carries a whole message body, so leave room.
+  size_t max_stanza_bytes = 1 << 20;
 };
 
 enum class LogFormat { KeyValue, Json };

@@ -241,7 +241,7 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   scheduler_ptr = &scheduler;
   xmpp::Service service(config, intake, store, observer);
   service.setCommands(&command_adapter);
-  xmpp::ComponentLink link(config.component, service);
+  xmpp::ComponentLink link(config.component, service, config.limits.max_stanza_bytes);
   service.attach(link);
 
   std::thread watcher([&] {

@@ -11,13 +11,15 @@
 
 namespace vapush::xmpp {
 
-ComponentLink::ComponentLink(const ComponentConfig& config, StanzaHandler& handler)
+ComponentLink::ComponentLink(const ComponentConfig& config, StanzaHandler& handler,
+                             size_t max_stanza_bytes)
     : gloox::Component(kNsComponent, config.host, config.jid, config.secret, config.port),
       config_(config),
       handler_(handler),
       backoff_ms_(config.reconnect_min_ms),
       next_attempt_(std::chrono::steady_clock::now()),
-      rng_(std::random_device{}()) {
+      rng_(std::random_device{}()),
+      max_stanza_bytes_(max_stanza_bytes) {
   // XEP-0114 has no TLS or compression; without this gloox would set up GnuTLS
   // credentials it never uses.
   setTls(gloox::TLSDisabled);
@@ -35,7 +37,24 @@ void ComponentLink::handleLog(gloox::LogLevel, gloox::LogArea area, const std::s
   }
 }
 
+void ComponentLink::handleReceivedData(const gloox::ConnectionBase* connection,
+                                       const std::string& data) {
+  bytes_since_stanza_ += data.size();
+  if (bytes_since_stanza_ > max_stanza_bytes_) {
+    // RFC 6120 §4.9.3.13 policy-violation: drop the stream, reconnect with backoff.
+    log::error("xmpp.stanza_too_large", {{"limit", std::to_string(max_stanza_bytes_)}});
+    bytes_since_stanza_ = 0;
+    send(
+        std::string("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                    "</stream:error>"));
+    disconnect();
+    return;
+  }
+  gloox::Component::handleReceivedData(connection, data);
+}
+
 void ComponentLink::handleTag(gloox::Tag* tag) {
+  bytes_since_stanza_ = 0;
   if (authed() && tag != nullptr &&
       (tag->name() == "iq" || tag->name() == "message" || tag->name() == "presence")) {
     handler_.onStanza(*tag);

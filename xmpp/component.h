@@ -40,7 +40,8 @@ class ComponentLink : public gloox::Component,
                       public gloox::ConnectionListener,
                       public gloox::LogHandler {
  public:
-  ComponentLink(const ComponentConfig& config, StanzaHandler& handler);
+  ComponentLink(const ComponentConfig& config, StanzaHandler& handler,
+                size_t max_stanza_bytes = 1 << 20);
   ~ComponentLink() override;
 
   // Connects and serves until requestStop(); reconnects by itself. Returns after a clean
@@ -56,6 +57,10 @@ class ComponentLink : public gloox::Component,
 
   // gloox::TagHandler (via ClientBase): intercepts stanzas once the handshake is done.
   void handleTag(gloox::Tag* tag) override;
+  // gloox::ConnectionDataHandler (via ClientBase): bounds the size of one stanza, since
+  // gloox's parser has no limit of its own.
+  void handleReceivedData(const gloox::ConnectionBase* connection,
+                          const std::string& data) override;
   // gloox::ConnectionListener
   void onConnect() override;
   void onDisconnect(gloox::ConnectionError e) override;
@@ -76,6 +81,8 @@ class ComponentLink : public gloox::Component,
   std::chrono::steady_clock::time_point next_attempt_;
   std::mt19937 rng_;
   uint64_t reconnects_ = 0;
+  const size_t max_stanza_bytes_;
+  size_t bytes_since_stanza_ = 0;  // received since the last complete top-level element
   std::mutex posted_mutex_;
   std::deque<std::function<void()>> posted_;
 };
