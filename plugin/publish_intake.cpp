@@ -53,6 +53,11 @@ void PublishIntake::fillMessage(const PublishRequest& r, PublishRecord& record) 
 
 PublishDecision PublishIntake::decide(const PublishRequest& r) {
   if (r.node.empty()) return refuse(PublishDecision::Verdict::BadRequest, "publish without node");
+  // XEP-0357 §7: the user's server publishes, from its own (domain) JID. Anything else is
+  // answered as an unknown node, revealing nothing.
+  if (r.from.empty() || r.from.find_first_of("@/") != std::string::npos || r.from.size() > 1023) {
+    return refuse(PublishDecision::Verdict::UnknownNode, "no such push node");
+  }
   const std::string module = r.option("pushModule");
   if (!module.empty()) {
     for (const auto& app : config_.apps) {
