@@ -2,6 +2,8 @@
 // vapushd wiring: config -> storage, intake, XMPP link (and, as they land, batcher/push).
 #include "plugin/daemon.h"
 
+#include <sys/stat.h>
+
 #include <future>
 #include <map>
 #include <mutex>
@@ -182,8 +184,26 @@ std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sende
 
 }  // namespace
 
+// Key material readable by group or others is a warning, or a refusal when configured.
+bool checkKeyFiles(const Config& config) {
+  bool ok = true;
+  for (const auto& app : config.apps) {
+    for (const std::string& file : {app.key_file, app.cert_key_file, app.service_account_file,
+                                    config.component.secret_file}) {
+      struct stat st {};
+      if (file.empty() || ::stat(file.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
+      const bool refuse = config.log.refuse_open_key_files;
+      log::write(refuse ? log::Level::Error : log::Level::Warn, "config.key_file_permissions",
+                 {{"file", file}, {"problem", "readable by group or others; chmod 600"}});
+      ok = ok && !refuse;
+    }
+  }
+  return ok;
+}
+
 int runDaemon(const Config& config, std::atomic<bool>& stop) {
   std::string error;
+  if (!checkKeyFiles(config)) return 1;
   auto db = Database::open(config.storage.sqlite, error);
   if (!db) {
     log::error("storage.open_failed", {{"error", error}});
