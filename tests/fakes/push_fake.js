@@ -201,6 +201,9 @@ server.on('stream', (stream, headers) => {
       return;
     }
     const record = { t: Date.now(), path, headers: Object.assign({}, headers) };
+    if (path.startsWith('/3/device/')) record.kind = 'apns';
+    else if (path === '/token') record.kind = 'oauth';
+    else if (path.startsWith('/v1/projects/')) record.kind = 'fcm';
     delete record.headers.authorization;
     requests.push(record);
     const go = () => {
