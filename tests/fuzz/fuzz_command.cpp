@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzz target: XEP-0050 command stanzas through the adapter and the full command logic
 // (registration, preferences, sessions) over in-memory repositories.
+#include <memory>
+
 #include "fakes/fake_clock.h"
 #include "fakes/fake_crypto.h"
 #include "fakes/memory_repositories.h"

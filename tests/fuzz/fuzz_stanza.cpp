@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzz target: every stanza parser (publish + summary form, presence, privilege,
 // forwarded messages, XEP-0082 times) on whatever XML the bytes make.
+#include <memory>
+
 #include "xml_feed.h"
 #include "xmpp/parse.h"
 
