@@ -91,7 +91,9 @@ class CrashTest(FaultBase):
 
 class OutageTest(FaultBase):
     def test_outage_then_recovery_with_other_app_flowing(self):
+        # First the providers refuse service (connections reset), then APNs answers 503.
         self.fakes.set_fault(APNS_TOKEN, status=503, count=-1, reason='ServiceUnavailable')
+        self.fakes.refuse(2000)
         self.server.request(publish('o1', 'na', 'sa', body='during outage'))
         self.server.request(publish('o2', 'nf', 'sf', body='android keeps flowing',
                                     frm='localhost'))
