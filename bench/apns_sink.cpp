@@ -33,6 +33,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 long g_requests = 0;
 long g_bad = 0;
+long g_conns = 0;
+long g_resets = 0;          // streams the client reset (cancelled) before completing them
+long g_closed_by_peer = 0;  // connections the client closed (EOF or TLS close_notify)
+long g_dropped = 0;         // connections the sink dropped on a TLS/HTTP/2 error
+long g_goaways = 0;         // GOAWAY frames the sink sent
 uint32_t g_streams = 1000;
 
 struct Conn {
@@ -40,6 +45,7 @@ struct Conn {
   SSL* ssl = nullptr;
   nghttp2_session* h2 = nullptr;
   bool handshaken = false;
+  bool peer_closed = false;
   std::string out;  // bytes nghttp2 produced that SSL_write has not taken yet
   std::unordered_map<int32_t, std::string> apns_id;  // request's apns-id by stream
   std::unordered_map<int32_t, bool> post_ok;         // POST /3/device/... by stream
@@ -81,7 +87,13 @@ int respond(nghttp2_session* s, Conn* c, int32_t id) {
        reinterpret_cast<uint8_t*>(apns_id.data()), 7, apns_id.size(), NGHTTP2_NV_FLAG_NONE},
   };
   ok ? ++g_requests : ++g_bad;
-  return nghttp2_submit_response(s, id, nva, 2, nullptr);
+  const int rv = nghttp2_submit_response(s, id, nva, 2, nullptr);
+  return rv == 0 ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
+int onSent(nghttp2_session*, const nghttp2_frame* frame, void*) {
+  if (frame->hd.type == NGHTTP2_GOAWAY) ++g_goaways;
+  return 0;
 }
 
 int onFrame(nghttp2_session* s, const nghttp2_frame* frame, void* user) {
@@ -92,8 +104,9 @@ int onFrame(nghttp2_session* s, const nghttp2_frame* frame, void* user) {
   return 0;
 }
 
-int onClose(nghttp2_session*, int32_t id, uint32_t, void* user) {
+int onClose(nghttp2_session*, int32_t id, uint32_t error_code, void* user) {
   auto* c = static_cast<Conn*>(user);
+  if (error_code != NGHTTP2_NO_ERROR) ++g_resets;
   c->apns_id.erase(id);
   c->post_ok.erase(id);
   return 0;
@@ -118,9 +131,17 @@ bool startSession(Conn* c) {
   nghttp2_session_callbacks_new(&cb);
   nghttp2_session_callbacks_set_on_header_callback(cb, onHeader);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, onFrame);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cb, onSent);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, onClose);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, onData);
-  nghttp2_session_server_new(&c->h2, cb, c);
+  // libcurl 7.88 resets (RST_STREAM STREAM_CLOSED) every stream it has finished with;
+  // nghttp2's rapid-reset guard (CVE-2023-44487: burst 1000, 33/s) would answer that with
+  // GOAWAY INTERNAL_ERROR. APNs does not, so neither does the sink.
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_stream_reset_rate_limit(opt, 1u << 30, 1u << 30);
+  nghttp2_session_server_new2(&c->h2, cb, c, opt);
+  nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cb);
   // Like APNs: many concurrent streams; a generous window so bodies flow.
   nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, g_streams},
@@ -175,6 +196,7 @@ bool onReadable(Conn* c, int ep) {
     if (r <= 0) {
       const int e = SSL_get_error(c->ssl, r);
       if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) break;
+      c->peer_closed = e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && r == 0);
       return false;
     }
     if (nghttp2_session_mem_recv(c->h2, reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(r)) <
@@ -208,7 +230,10 @@ int main(int argc, char** argv) {
   }
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // `out` grows and may move between a blocked SSL_write and its retry.
+  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
     std::fprintf(stderr, "apns_sink: cannot load --cert/--key\n");
@@ -254,6 +279,7 @@ int main(int argc, char** argv) {
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         auto conn = std::make_unique<Conn>();
         conn->fd = fd;
+        ++g_conns;
         conn->ssl = SSL_new(ctx);
         SSL_set_fd(conn->ssl, fd);
         epoll_event ev{EPOLLIN, {.ptr = conn.get()}};
@@ -265,6 +291,8 @@ int main(int argc, char** argv) {
       if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) keep = onReadable(c, ep);
       if (keep && c->handshaken && (events[i].events & EPOLLOUT)) keep = flush(c, ep);
       if (!keep) {
+        (c->peer_closed ? g_closed_by_peer : g_dropped)++;
+        ERR_clear_error();
         epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, nullptr);
         conns.erase(c);
       }
@@ -277,6 +305,9 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                      static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  std::printf("requests=%ld bad=%ld cpu_s=%.3f\n", g_requests, g_bad, cpu);
+  std::printf(
+      "requests=%ld bad=%ld connections=%ld resets=%ld closed_by_peer=%ld dropped=%ld "
+      "goaways=%ld cpu_s=%.3f\n",
+      g_requests, g_bad, g_conns, g_resets, g_closed_by_peer, g_dropped, g_goaways, cpu);
   return 0;
 }
