@@ -82,9 +82,14 @@ class RegistrationMixin:
 
         self.a.command(self.comp, 'unregister-push-fcm', oneshot=True, fields={'device-id': 'dev-1'})
         self.assertEqual(self.devices(self.user_a), [])
+        # A's server still has the registration: its next publish for the node is refused.
+        # (A goes offline so every message is published at once, not coalesced the way a
+        # hibernated session's queue can be.)
+        self.a.enable(self.comp, node, secret=again.fields['secret'], then='close')
         mark = self.d.log_mark()
         self.b.send(self.user_a, body='after unregister')
-        self.d.wait_log(r'event=publish\.refused .*condition=item-not-found', since=mark)
+        self.d.wait_log(r'event=publish\.refused .*condition=item-not-found', since=mark,
+                        timeout=20)
 
     def test_tigase_register_and_unregister(self):
         r = self.a.command(self.comp, 'register-device', oneshot=True, fields=
