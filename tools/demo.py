@@ -59,7 +59,7 @@ def main():
 
 def run(keep):
     step('Starting a private ejabberd on loopback')
-    server = rig.EjabberdRig()
+    server = rig.EjabberdRig(keep=True)  # keep its logs for the reader
     keep.append(server.cleanup)
     server.start()
     for user, pw in (('alice', 'alice-pw'), ('bob', 'bob-pw'), ('va', 'va-pw')):
