@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -178,25 +179,30 @@ std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sende
   const DeliveryResult r = result.get();
   log::info("push.test",
             {{"device", std::to_string(device_id)}, {"outcome", std::string(toString(r.outcome))}});
-  return {200, "{\"outcome\":\"" + std::string(toString(r.outcome)) + "\",\"provider_id\":\"" +
-                   r.provider_id + "\",\"reason\":\"" + r.reason + "\"}"};
+  return {200, nlohmann::json{{"outcome", std::string(toString(r.outcome))},
+                              {"provider_id", r.provider_id},
+                              {"reason", r.reason}}
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 }  // namespace
 
 // Key material readable by group or others is a warning, or a refusal when configured.
 bool checkKeyFiles(const Config& config) {
-  bool ok = true;
+  std::vector<std::string> files = {config.component.secret_file};
   for (const auto& app : config.apps) {
-    for (const std::string& file : {app.key_file, app.cert_key_file, app.service_account_file,
-                                    config.component.secret_file}) {
-      struct stat st {};
-      if (file.empty() || ::stat(file.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
-      const bool refuse = config.log.refuse_open_key_files;
-      log::write(refuse ? log::Level::Error : log::Level::Warn, "config.key_file_permissions",
-                 {{"file", file}, {"problem", "readable by group or others; chmod 600"}});
-      ok = ok && !refuse;
-    }
+    files.insert(files.end(), {app.key_file, app.cert_key_file, app.service_account_file});
+  }
+  bool ok = true;
+  for (const std::string& file : files) {
+    struct stat st {};
+    // Group-readable is how the package shares the secret with the vapush group (0640).
+    const mode_t too_open = file == config.component.secret_file ? 007 : 077;
+    if (file.empty() || ::stat(file.c_str(), &st) != 0 || (st.st_mode & too_open) == 0) continue;
+    const bool refuse = config.log.refuse_open_key_files;
+    log::write(refuse ? log::Level::Error : log::Level::Warn, "config.key_file_permissions",
+               {{"file", file}, {"problem", "readable by others; chmod 600"}});
+    ok = ok && !refuse;
   }
   return ok;
 }
@@ -233,13 +239,13 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     return 1;
   }
   TzifTimeZones zones;
-  Scheduler* scheduler_ptr = nullptr;
+  std::atomic<Scheduler*> scheduler_ptr{nullptr};
   TestPushes test_pushes;
   auto sender = push::HttpPushSender::create(
       config, clock,
       [&scheduler_ptr, &test_pushes](const DeliveryResult& r) {
         if (test_pushes.claim(r)) return;
-        if (scheduler_ptr != nullptr) scheduler_ptr->onResult(r);
+        if (Scheduler* s = scheduler_ptr.load()) s->onResult(r);
       },
       error);
   if (!sender) {
@@ -264,10 +270,6 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   xmpp::ComponentLink link(config.component, service, config.limits.max_stanza_bytes);
   service.attach(link);
 
-  std::thread watcher([&] {
-    while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    link.requestStop();
-  });
   std::mutex health_mutex;
   std::unique_ptr<Database> health_db;
   HttpEndpoint http(HttpHandlers{
@@ -287,6 +289,10 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     return 1;
   }
 
+  std::thread watcher([&] {
+    while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    link.requestStop();
+  });
   log::info("vapushd.started", {{"jid", config.component.jid}});
   scheduler.start();
   link.run();
