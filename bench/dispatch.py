@@ -102,7 +102,7 @@ def h2load(work, port, n, streams):
     return res
 
 
-def run(n=200000, streams=1000, vapush_timeout=300, node_timeout=300):
+def run(n=200000, streams=1000, vapush_timeout=300, node_timeout=300, sched_timeout=90):
     work = bl.tempdir('vapush-dispatch-')
     results = {}
     try:
@@ -116,7 +116,7 @@ def run(n=200000, streams=1000, vapush_timeout=300, node_timeout=300):
             ('vapush', lambda port: _kv_sender(
                 [bl.binary('bench', 'bench_push_dispatch'), '--port', str(port), '--ca', cert,
                  '--key', p8, '--n', str(n), '--streams', str(streams),
-                 '--timeout', str(vapush_timeout)], vapush_timeout + 30)),
+                 '--timeout', str(sched_timeout)], sched_timeout + 30)),
             ('vapush-window', lambda port: _kv_sender(
                 [bl.binary('bench', 'bench_push_dispatch'), '--port', str(port), '--ca', cert,
                  '--key', p8, '--n', str(n), '--streams', str(streams), '--window',

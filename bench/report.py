@@ -91,16 +91,27 @@ def plot(curve, out_dir):
     return png if r.returncode == 0 and os.path.exists(png) else None
 
 
+def source_state():
+    """HEAD plus the files that differed from it when the binaries were built."""
+    src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], stdout=subprocess.PIPE,
+                              cwd=src).stdout.decode().strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+                               stdout=subprocess.PIPE, cwd=src).stdout.decode().split('\n')
+    except OSError:
+        return '?'
+    files = [line[3:] for line in dirty if line.strip() and not line[3:].startswith('bench/')
+             and line[3:] != 'tools/bench.sh']
+    return head + (' + uncommitted changes in %s' % ', '.join(files) if files else '')
+
+
 def write(rows, out_dir, quick, seconds, machine, params):
     os.makedirs(out_dir, exist_ok=True)
     write_csv(rows, os.path.join(out_dir, 'latest.csv'))
     png = plot(rows.raw.get('tick'), out_dir)
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-    try:
-        commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], stdout=subprocess.PIPE,
-                                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))).stdout.decode().strip()
-    except OSError:
-        commit = '?'
+    commit = source_state()
     md = ['# vapush benchmarks — latest run', '',
           '%s, commit %s, %s mode, %.0f s in total (%s).' % (
               now, commit, 'quick' if quick else 'full', seconds,

@@ -7,6 +7,7 @@ bench/results/latest.{md,csv} (+ tick_scaling.png when gnuplot exists).
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -17,13 +18,16 @@ import ingest
 import report
 
 FULL = {'ingest_n': 200000, 'ingest_vapush_n': 100000, 'tick_sizes': [1000, 10000, 100000, 1000000],
-        'tick_timeout': 200, 'resources': 1000000, 'dispatch_n': 200000, 'dispatch_timeout': 240}
+        'tick_timeout': 200, 'resources': 1000000, 'dispatch_n': 200000, 'dispatch_timeout': 240,
+        'sched_timeout': 90, 'ingest_repeats': 2}
 QUICK = {'ingest_n': 50000, 'ingest_vapush_n': 20000, 'tick_sizes': [1000, 10000, 100000],
-         'tick_timeout': 60, 'resources': 100000, 'dispatch_n': 20000, 'dispatch_timeout': 60}
+         'tick_timeout': 60, 'resources': 100000, 'dispatch_n': 20000, 'dispatch_timeout': 60,
+         'sched_timeout': 30, 'ingest_repeats': 1}
 
 
 def run_ingest(p, rows):
-    res = ingest.run(n=p['ingest_n'], vapush_n=p['ingest_vapush_n'], window=1000, devices=10000)
+    res = ingest.run(n=p['ingest_n'], vapush_n=p['ingest_vapush_n'], window=1000, devices=10000,
+                     repeats=p['ingest_repeats'])
     v, a = res['vapushd'], res['ackonly']
     rows.add('ingest', 'vapushd (SQLite, synchronous=FULL)', 'publishes/s acknowledged durably',
              v['rate'], '1/s', 'gloox ack-only component', a['rate'], higher=True,
@@ -35,6 +39,22 @@ def run_ingest(p, rows):
     rows.add('ingest', 'vapushd', 'ack latency p99 (window 1000)', v['p99_ms'], 'ms',
              'gloox ack-only component', a['p99_ms'], higher=False)
     rows.raw['ingest'] = res
+    if shutil.which('perf'):
+        # Where vapushd's time goes: syscalls per publish (group size = publishes per recv).
+        st = ingest.run_one('vapushd', 30000, 1000, 10000, profile='stat')
+        shutil.rmtree(st.pop('workdir', ''), ignore_errors=True)
+        rows.raw['ingest_syscalls'] = st
+        n = float(st['n'])
+        rows.add('ingest', 'vapushd syscalls (perf stat, 30k publishes)',
+                 'publishes per group commit (per fdatasync)',
+                 n / max(st.get('fdatasync', 1), 1), '', '', None)
+        rows.add('ingest', 'vapushd syscalls', 'publishes per socket read (recv)',
+                 n / max(st.get('recvfrom', 1), 1), '', '', None)
+        for call, what in (('fdatasync', 'fdatasync'), ('write', 'write() (log lines)'),
+                           ('sendto', 'send() (one per reply)'), ('fcntl', 'fcntl (SQLite locks)'),
+                           ('pwrite64', 'pwrite (WAL frames)')):
+            rows.add('ingest', 'vapushd syscalls', what + ' per publish', st.get(call, 0) / n,
+                     '', '', None)
 
 
 def run_tick(p, rows, work):
@@ -66,6 +86,9 @@ def run_tick(p, rows, work):
     rows.add('tick', 'what-if reference', 'raw insert with PRAGMA cache_size=256 MB',
              big['raw_cache256_s'], 's', 'raw insert (default 2 MB cache)', big['raw_s'],
              higher=False)
+    rows.add('tick', 'what-if reference', 'raw insert, 256 MB cache + ascending ids',
+             big['raw_cache256_seq_s'], 's', 'raw insert (default 2 MB cache)', big['raw_s'],
+             higher=False)
 
 
 def run_memory(p, rows):
@@ -82,7 +105,7 @@ def run_memory(p, rows):
 
 def run_dispatch(p, rows):
     res = dispatch.run(n=p['dispatch_n'], streams=1000, vapush_timeout=p['dispatch_timeout'],
-                       node_timeout=p['dispatch_timeout'])
+                       node_timeout=p['dispatch_timeout'], sched_timeout=p['sched_timeout'])
     rows.raw['dispatch'] = res
     h2 = res['h2load']
     node = res.get('node-apn', {})
@@ -103,7 +126,8 @@ def run_dispatch(p, rows):
             rows.add('dispatch', label, 'pushes/s', None, '1/s', 'h2load', h2['rate'],
                      higher=True, note=v.get('error', 'failed'))
             continue
-        note = '' if v.get('rc') == 0 else 'incomplete: %s' % v.get('error', '')
+        note = '' if v.get('rc') == 0 else 'cut off after %.0f s: %d of %d delivered' % (
+            v.get('seconds', 0), v.get('delivered', 0), v.get('n', 0))
         rows.add('dispatch', label, 'pushes/s', v['rate'], '1/s', 'h2load', h2['rate'],
                  higher=True, target='>= 80 % of h2load', met=v['rate'] >= 0.8 * h2['rate'],
                  note=note)

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 
 #include "plugin/config.h"
 #include "plugin/daemon_scheduler.h"
@@ -105,8 +106,24 @@ class CountingSender : public PushSender {
 
 // The reference: the same rows and pushes, raw sqlite3 prepared INSERTs in one
 // transaction into a fresh database with the same schema and pragmas.
-// `cache_mb` > 0 raises SQLite's page cache (default 2 MB) for the what-if reference.
-double rawInsert(const std::string& path, const BatchOutcome& o, TimeMs now, int cache_mb = 0) {
+// What-if references: `cache_mb` > 0 raises SQLite's page cache (default 2 MB);
+// `sequential` replaces the random 32-hex row and push ids by ascending ones (same length),
+// so the primary-key and push_id indexes are appended to instead of written at random.
+double rawInsert(const std::string& path, const BatchOutcome& o, TimeMs now, int cache_mb = 0,
+                 bool sequential = false) {
+  std::unordered_map<std::string, std::string> seq_push;  // random push id -> sequential
+  std::string seq_buf;
+  auto seqId = [&seq_buf](long i) -> const std::string& {
+    char b[33];
+    std::snprintf(b, sizeof b, "%032lx", i);
+    seq_buf = b;
+    return seq_buf;
+  };
+  if (sequential) {
+    for (size_t i = 0; i < o.pushes.size(); ++i) {
+      seq_push[o.pushes[i].id] = seqId(static_cast<long>(i));
+    }
+  }
   std::string error;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   auto db = Database::open(path, error);
@@ -129,7 +146,7 @@ double rawInsert(const std::string& path, const BatchOutcome& o, TimeMs now, int
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   };
   for (const auto& r : o.rows) {
-    text(st, 1, r.sys_id);
+    text(st, 1, sequential ? seqId(static_cast<long>(&r - o.rows.data())) : r.sys_id);
     text(st, 2, r.user);
     sqlite3_bind_int64(st, 3, r.device);
     text(st, 4, r.conversation);
@@ -142,7 +159,7 @@ double rawInsert(const std::string& path, const BatchOutcome& o, TimeMs now, int
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int64(st, 12, now);
     sqlite3_bind_int64(st, 13, r.message_id);
-    text(st, 14, r.push_id);
+    text(st, 14, sequential ? seq_push[r.push_id] : r.push_id);
     if (sqlite3_step(st) != SQLITE_DONE) die("raw insert row");
     sqlite3_reset(st);
   }
@@ -153,7 +170,7 @@ double rawInsert(const std::string& path, const BatchOutcome& o, TimeMs now, int
                      "oldest_message_time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                      -1, &st, nullptr);
   for (const auto& p : o.pushes) {
-    text(st, 1, p.id);
+    text(st, 1, sequential ? seq_push[p.id] : p.id);
     sqlite3_bind_int64(st, 2, p.device);
     text(st, 3, p.user);
     text(st, 4, p.app);
@@ -248,15 +265,17 @@ int main(int argc, char** argv) {
 
   const double raw_s = rawInsert(raw_path, outcome, now);
   const double raw_cache_s = rawInsert(raw_path, outcome, now, 256);
+  const double raw_seq_s = rawInsert(raw_path, outcome, now, 256, true);
   const double write_ratio = raw_s / commit_s;
   std::printf(
       "messages=%ld users=%ld devices=%ld rows=%zu pushes=%zu seed_s=%.2f load_s=%.3f "
       "plan_s=%.3f commit_s=%.3f handover_s=%.3f handover_rounds=%zu handed_over=%zu "
       "complete=%d tick_s=%.3f raw_s=%.3f rows_per_s=%.0f raw_rows_per_s=%.0f "
-      "commit_vs_raw=%.3f tick_vs_raw=%.3f raw_cache256_s=%.3f\n",
+      "commit_vs_raw=%.3f tick_vs_raw=%.3f raw_cache256_s=%.3f raw_cache256_seq_s=%.3f\n",
       messages, users, users + users / 2 + users % 2, outcome.rows.size(), outcome.pushes.size(),
       seed_s, load_s, plan_s, commit_s, handover_s, rounds, sender.count.load(), complete ? 1 : 0,
       tick_s, raw_s, static_cast<double>(outcome.rows.size()) / tick_s,
-      static_cast<double>(outcome.rows.size()) / raw_s, write_ratio, raw_s / tick_s, raw_cache_s);
+      static_cast<double>(outcome.rows.size()) / raw_s, write_ratio, raw_s / tick_s, raw_cache_s,
+      raw_seq_s);
   return complete ? 0 : 3;
 }

@@ -18,8 +18,8 @@ command -v npm >/dev/null || need+=(npm)
 command -v taskset >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bench: installing ${need[*]}"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 bash tools/install-deps.sh >/dev/null
 if [ ! -d bench/node_modules/@parse/node-apn ]; then
