@@ -61,9 +61,9 @@ class DaemonObserver : public xmpp::Observer {
     if (!r.device.resource.empty()) {
       presence_.onPublish(r.device.user, r.device.resource, r.device.last_publish);
     }
-    log::info("publish.stored", {{"user", r.device.user},
-                                 {"device", std::to_string(r.device.id)},
-                                 {"message", r.has_message ? "yes" : "wake-up"}});
+    log::debug("publish.stored", {{"user", r.device.user},
+                                  {"device", std::to_string(r.device.id)},
+                                  {"message", r.has_message ? "yes" : "wake-up"}});
   }
   void onPublishRefused(const std::string& condition) override {
     metrics().inc("vapush_publishes_total", {{"result", condition}});

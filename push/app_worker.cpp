@@ -98,6 +98,7 @@ AppWorker::AppWorker(const AppConfig& app, int64_t ttl_ms, Clock& clock, ResultF
   curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS,
                     static_cast<long>(app.max_concurrent_streams));
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
+  max_active_ = static_cast<size_t>(std::max(100, 2 * app.max_concurrent_streams));
 }
 
 AppWorker::~AppWorker() {
@@ -238,10 +239,16 @@ void AppWorker::finish(CURL* easy, CURLcode code) {
 
 void AppWorker::run() {
   while (!stop_) {
+    // Keep a bounded number of transfers in the multi handle; the rest wait their turn
+    // (thousands of handles at once make libcurl time requests out before sending them).
     std::deque<PushRequest> batch;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      batch.swap(incoming_);
+      const size_t room = max_active_ > active_.size() ? max_active_ - active_.size() : 0;
+      while (!incoming_.empty() && batch.size() < room) {
+        batch.push_back(std::move(incoming_.front()));
+        incoming_.pop_front();
+      }
     }
     for (auto& p : batch) start(std::move(p), 0);
     int running = 0;

@@ -58,6 +58,7 @@ class AppWorker {
   bool fetching_token_ = false;
   std::vector<PushRequest> waiting_for_token_;
   std::set<CURL*> active_;  // transfers in the multi handle
+  size_t max_active_ = 2000;
 
   std::mutex mutex_;
   std::deque<PushRequest> incoming_;  // guarded by mutex_

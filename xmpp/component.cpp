@@ -39,6 +39,7 @@ void ComponentLink::handleLog(gloox::LogLevel, gloox::LogArea area, const std::s
 
 void ComponentLink::handleReceivedData(const gloox::ConnectionBase* connection,
                                        const std::string& data) {
+  received_bytes_ += data.size();
   bytes_since_stanza_ += data.size();
   if (bytes_since_stanza_ > max_stanza_bytes_) {
     // RFC 6120 §4.9.3.13 policy-violation: drop the stream, reconnect with backoff.
@@ -153,7 +154,14 @@ void ComponentLink::run() {
         continue;
       }
     }
-    const gloox::ConnectionError e = recv(20 * 1000);  // microseconds
+    gloox::ConnectionError e = recv(20 * 1000);  // microseconds
+    // gloox reads one socket buffer per recv(): drain what is already there (bounded) so
+    // that all publishes of a burst share one group commit in afterReceive().
+    for (int i = 0; i < kMaxReadsPerCommit && e == gloox::ConnNoError && connected_; ++i) {
+      const uint64_t before = received_bytes_;
+      e = recv(0);
+      if (received_bytes_ == before) break;
+    }
     if (e != gloox::ConnNoError && (connected_ || connecting_)) {
       connecting_ = false;
       if (connected_) {

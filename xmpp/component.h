@@ -82,6 +82,8 @@ class ComponentLink : public gloox::Component,
   std::mt19937 rng_;
   uint64_t reconnects_ = 0;
   const size_t max_stanza_bytes_;
+  uint64_t received_bytes_ = 0;
+  static constexpr int kMaxReadsPerCommit = 1024;
   size_t bytes_since_stanza_ = 0;  // received since the last complete top-level element
   std::mutex posted_mutex_;
   std::deque<std::function<void()>> posted_;

@@ -227,7 +227,7 @@ void Service::afterReceive() {
     }
   }
   if (s.ok()) {
-    log::debug("publish.stored", {{"count", std::to_string(pending_records_.size())}});
+    log::debug("publish.committed", {{"count", std::to_string(pending_records_.size())}});
   } else {
     log::error("publish.store_failed",
                {{"count", std::to_string(pending_records_.size())}, {"error", s.message}});
