@@ -58,7 +58,7 @@ std::unique_ptr<Database> Database::open(const std::string& path, std::string& e
   // returns, which is what "acknowledged only after durably stored" requires.
   Status s = db->exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-      "PRAGMA temp_store=MEMORY;");
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");  // 64 MiB page cache
   if (!s.ok()) {
     error = path + ": " + s.message;
     return nullptr;

@@ -162,7 +162,9 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit,
       "badge, unread, language, oldest_message_time, batch, attempts FROM push p "
       "WHERE state='pending' AND next_attempt<=? AND batch=(SELECT min(batch) FROM push q "
       "WHERE q.device=p.device AND q.conversation=p.conversation AND q.state='pending') "
-      "ORDER BY batch, next_attempt LIMIT ?");
+      // Walks the (state, next_attempt) index without sorting all pending pushes; the
+      // per-pair minimum above already keeps each conversation's batches in order.
+      "ORDER BY next_attempt LIMIT ?");
   st.reset().bind(1, now).bind(2, static_cast<int64_t>(limit + in_flight.size()));
   while (st.step()) {
     PushRequest p;
