@@ -12,6 +12,17 @@ constexpr const char* kNsDiscoItems = "http://jabber.org/protocol/disco#items";
 constexpr const char* kNsCommands = "http://jabber.org/protocol/commands";
 constexpr const char* kNsPing = "urn:xmpp:ping";
 
+// What a reply needs of a request (name, id, from, to): much cheaper to keep than a
+// clone of the whole publish.
+gloox::Tag* replyAddress(const gloox::Tag& request) {
+  auto* t = new gloox::Tag(request.name());
+  for (const char* attr : {"id", "from", "to"}) {
+    const std::string& v = request.findAttribute(attr);
+    if (!v.empty()) t->addAttribute(attr, v);
+  }
+  return t;
+}
+
 gloox::Tag* query(const char* ns, const std::string& node) {
   auto* q = new gloox::Tag("query");
   q->setXmlns(ns);
@@ -190,7 +201,7 @@ void Service::onPublish(const gloox::Tag& iq) {
   switch (d.verdict) {
     case PublishDecision::Verdict::Accept:
       pending_records_.push_back(std::move(d.record));
-      pending_requests_.emplace_back(iq.clone());
+      pending_requests_.emplace_back(replyAddress(iq));
       return;
     case PublishDecision::Verdict::UnknownNode:
       error = {"cancel", "item-not-found", d.text};
