@@ -3,6 +3,7 @@
 // every IQ set with an empty result at once (same gloox parser and send path, no storage).
 //
 //   bench_ackonly_component --port P --secret S [--jid push.localhost] [--seconds 600]
+//       [--count-file F]   (F holds the number of IQs acknowledged, refreshed every 50 ms)
 #include <gloox/component.h>
 #include <gloox/connectionlistener.h>
 #include <gloox/tag.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 namespace {
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
   std::string secret = "bench";
   std::string jid = "push.localhost";
   double seconds = 600;
+  std::string count_file;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     if (k == "--port")
@@ -66,6 +69,8 @@ int main(int argc, char** argv) {
       jid = argv[i + 1];
     else if (k == "--seconds")
       seconds = std::atof(argv[i + 1]);
+    else if (k == "--count-file")
+      count_file = argv[i + 1];
   }
   if (port <= 0) {
     std::fprintf(stderr, "usage: %s --port P --secret S [--jid J] [--seconds T]\n", argv[0]);
@@ -79,8 +84,18 @@ int main(int argc, char** argv) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                             std::chrono::duration<double>(seconds));
+  long written = -1;
+  auto last_write = std::chrono::steady_clock::now();
   while (!c.closed_ && std::chrono::steady_clock::now() < deadline) {
     if (c.recv(20 * 1000) != gloox::ConnNoError) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (!count_file.empty() && c.acked_ != written &&
+        now - last_write > std::chrono::milliseconds(50)) {
+      std::ofstream(count_file + ".tmp") << c.acked_ << "\n";
+      std::rename((count_file + ".tmp").c_str(), count_file.c_str());
+      written = c.acked_;
+      last_write = now;
+    }
   }
   std::printf("acked=%ld\n", c.acked_);
   return 0;

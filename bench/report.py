@@ -106,12 +106,12 @@ def source_state():
     return head + (' + uncommitted changes in %s' % ', '.join(files) if files else '')
 
 
-def write(rows, out_dir, quick, seconds, machine, params):
+def write(rows, out_dir, quick, seconds, machine, params, source=None):
     os.makedirs(out_dir, exist_ok=True)
     write_csv(rows, os.path.join(out_dir, 'latest.csv'))
     png = plot(rows.raw.get('tick'), out_dir)
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-    commit = source_state()
+    commit = source or source_state()
     md = ['# vapush benchmarks — latest run', '',
           '%s, commit %s, %s mode, %.0f s in total (%s).' % (
               now, commit, 'quick' if quick else 'full', seconds,

@@ -14,15 +14,18 @@ import time
 
 import benchlib as bl
 import dispatch
+import e2e
 import ingest
 import report
 
 FULL = {'ingest_n': 200000, 'ingest_vapush_n': 100000, 'tick_sizes': [1000, 10000, 100000, 1000000],
         'tick_timeout': 200, 'resources': 1000000, 'dispatch_n': 200000, 'dispatch_timeout': 240,
-        'sched_timeout': 90, 'ingest_repeats': 2}
+        'sched_timeout': 90, 'ingest_repeats': 2,
+        'e2e_users': 100, 'e2e_messages': 20000}
 QUICK = {'ingest_n': 50000, 'ingest_vapush_n': 20000, 'tick_sizes': [1000, 10000, 100000],
          'tick_timeout': 60, 'resources': 100000, 'dispatch_n': 20000, 'dispatch_timeout': 60,
-         'sched_timeout': 30, 'ingest_repeats': 1}
+         'sched_timeout': 30, 'ingest_repeats': 1,
+         'e2e_users': 10, 'e2e_messages': 1000}
 
 
 def run_ingest(p, rows):
@@ -144,18 +147,33 @@ def run_dispatch(p, rows):
                      None, higher=False)
 
 
+def run_e2e(p, rows):
+    res = e2e.run(users=p['e2e_users'], messages=p['e2e_messages'])
+    rows.raw['e2e'] = res
+    if 'pending' in res:
+        rows.errors.append('e2e pending: ' + res['pending'])
+        return
+    v, a = res['vapushd'], res['ackonly']
+    rows.add('e2e ingest', 'ejabberd 23.01 -> vapushd (%d hibernated users, 8 sending clients)'
+             % p['e2e_users'], 'messages/s published and stored', v['rate'], '1/s',
+             'ejabberd -> gloox ack-only component', a['rate'], higher=True,
+             note='%d of %d stored' % (v['published'], v['messages']))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--quick', action='store_true')
-    ap.add_argument('--only', default='ingest,tick,memory,dispatch')
+    ap.add_argument('--only', default='ingest,e2e,tick,memory,dispatch')
     ap.add_argument('--out', default=os.path.join(bl.HERE, 'results'))
     a = ap.parse_args()
     p = QUICK if a.quick else FULL
     rows = report.Rows()
     work = bl.tempdir('vapush-bench-')
     started = time.time()
+    source = report.source_state()  # as built by tools/bench.sh just before
     steps = {'ingest': lambda: run_ingest(p, rows), 'tick': lambda: run_tick(p, rows, work),
-             'memory': lambda: run_memory(p, rows), 'dispatch': lambda: run_dispatch(p, rows)}
+             'memory': lambda: run_memory(p, rows), 'dispatch': lambda: run_dispatch(p, rows),
+             'e2e': lambda: run_e2e(p, rows)}
     for name in a.only.split(','):
         t0 = time.time()
         print('bench: %s ...' % name, flush=True)
@@ -167,7 +185,7 @@ def main():
         rows.durations[name] = time.time() - t0
     subprocess.run(['rm', '-rf', work])
     report.write(rows, a.out, quick=a.quick, seconds=time.time() - started,
-                 machine=bl.machine(), params=p)
+                 machine=bl.machine(), params=p, source=source)
     print(report.table(rows))
     return 1 if rows.errors else 0
 
