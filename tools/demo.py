@@ -118,6 +118,9 @@ def run(keep):
                aps.get('badge'), p['payload'].get('unread'), aps.get('thread-id')))
 
     step('sys_cs_message_notification')
+    # The fake records a push as it answers; vapushd records the 200 a moment later.
+    rig.wait_until(lambda: (lambda rs: rs and all(r['state'] != 'pending' for r in rs))(
+        d.query('SELECT state FROM sys_cs_message_notification')), 15, 'outcomes recorded')
     rows = d.query('SELECT sys_id, conversation, category, body, batch, state, attempts, '
                    'provider_id FROM sys_cs_message_notification ORDER BY conversation, '
                    'message_time')
