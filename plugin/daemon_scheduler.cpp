@@ -3,6 +3,8 @@
 #include "plugin/daemon_scheduler.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "plugin/log.h"
 #include "plugin/metrics.h"
@@ -19,7 +21,12 @@ Scheduler::Scheduler(const Config& config, Database& db, Clock& clock, Planner p
       planner_(std::move(planner)),
       sender_(sender),
       retry_(std::move(retry)),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)) {
+  // This scheduler owns the outbox now: whatever an earlier process had handed to its
+  // push engine was lost with it and is due again (at most one duplicate, same push id).
+  Status s = store_.releaseInFlight();
+  if (!s.ok()) log::error("dispatch.release_failed", {{"error", s.message}});
+}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -78,6 +85,7 @@ void Scheduler::run() {
     }
     TimeMs due = 0;
     store_.nextDue(due);
+    if (due > 0 && due < backoff_until_) due = backoff_until_;
     TimeMs wake_at = next_tick_;
     if (due > 0 && due < wake_at) wake_at = due;
     // Bounded wait: a clock jump or a missed notification costs at most 250 ms.
@@ -135,43 +143,84 @@ int64_t Scheduler::tick(TimeMs now) {
 }
 
 void Scheduler::dispatch(TimeMs now) {
-  if (sender_ == nullptr) return;
-  std::set<std::string> busy;
-  for (const auto& [id, p] : in_flight_) busy.insert(id);
+  if (sender_ == nullptr || now < backoff_until_) return;
   std::vector<PushRequest> due;
   std::vector<int> attempts;
-  Status s = store_.duePushes(now, kMaxPushesPerDispatch, busy, due, attempts);
+  Status s = store_.duePushes(now, kMaxPushesPerDispatch, due, attempts);
   if (!s.ok()) {
     log::error("dispatch.load_failed", {{"error", s.message}});
+    backoff_until_ = now + kStorageBackoffMs;
     return;
   }
   if (due.empty()) return;
-  // duePushes() returns one push per (device, conversation); a pair that is in flight is
-  // excluded there by id, and its next batch is not returned until this one is recorded.
-  std::set<std::pair<int64_t, std::string>> busy_pairs;
-  for (const auto& [id, p] : in_flight_) busy_pairs.emplace(p.device, p.conversation);
-  std::vector<PushRequest> send;
+  // duePushes() returns only pushes not marked in flight, at most one per (device,
+  // conversation), and a pair's next batch only once the previous one is recorded. The
+  // map check guards against marks voided behind our back.
+  std::vector<std::string> ids;
+  std::vector<size_t> picked;
   for (size_t i = 0; i < due.size(); ++i) {
-    if (busy_pairs.count({due[i].device, due[i].conversation})) continue;
+    if (in_flight_.count(due[i].id)) continue;
+    ids.push_back(due[i].id);
+    picked.push_back(i);
+  }
+  // Mark before handing over: a push we could not mark would be read again next round.
+  s = store_.markInFlight(ids);
+  if (!s.ok()) {
+    log::error("dispatch.mark_failed",
+               {{"pushes", std::to_string(ids.size())}, {"error", s.message}});
+    backoff_until_ = now + kStorageBackoffMs;
+    return;
+  }
+  const auto submitted = clock_.steadyNow();
+  std::vector<PushRequest> send;
+  send.reserve(picked.size());
+  for (const size_t i : picked) {
     attempts_[due[i].id] = attempts[i];
-    submitted_[due[i].id] = clock_.steadyNow();
+    submitted_[due[i].id] = submitted;
     in_flight_[due[i].id] = due[i];
     send.push_back(std::move(due[i]));
   }
-  if (!send.empty()) {
-    log::debug("dispatch.submit", {{"pushes", std::to_string(send.size())}});
-    sender_->submit(std::move(send));
-  }
+  if (send.empty()) return;
+  log::debug("dispatch.submit", {{"pushes", std::to_string(send.size())}});
+  sender_->submit(std::move(send));
 }
 
 void Scheduler::applyResults(TimeMs now) {
   std::vector<DeliveryResult> results;
+  results.swap(deferred_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    results.swap(results_);
+    results.insert(results.end(), std::make_move_iterator(results_.begin()),
+                   std::make_move_iterator(results_.end()));
+    results_.clear();
+  }
+  // After storage trouble, retry what could not be recorded first; keep new results
+  // (in order) until that works.
+  if (now >= backoff_until_ && !unrecorded_.empty()) {
+    std::vector<Unrecorded> retry;
+    retry.swap(unrecorded_);
+    for (auto& u : retry) {
+      if (!record(u, now).ok()) {
+        unrecorded_.push_back(std::move(u));
+        backoff_until_ = now + kStorageBackoffMs;
+      }
+    }
+    if (unrecorded_.empty()) {
+      log::info("dispatch.recorded_late", {{"pushes", std::to_string(retry.size())}});
+    }
+  }
+  if (now < backoff_until_ || !unrecorded_.empty()) {
+    deferred_.swap(results);
+    return;
   }
   SqliteDeviceRepository devices(db_);
-  for (const auto& r : results) {
+  for (size_t k = 0; k < results.size(); ++k) {
+    if (now < backoff_until_) {  // storage failed on an earlier result: keep the rest
+      deferred_.assign(std::make_move_iterator(results.begin() + static_cast<long>(k)),
+                       std::make_move_iterator(results.end()));
+      break;
+    }
+    const DeliveryResult& r = results[k];
     auto it = in_flight_.find(r.push_id);
     if (it == in_flight_.end()) continue;  // not ours any more (e.g. after a restart)
     const PushRequest push = it->second;
@@ -216,11 +265,14 @@ void Scheduler::applyResults(TimeMs now) {
       case DeliveryResult::Outcome::Permanent:
         break;
     }
-    Status s = store_.recordResult(r.push_id, state, attempts, next, r.provider_id, error, now);
+    Unrecorded outcome{r.push_id, state, attempts, next, r.provider_id, error};
+    Status s = record(outcome, now);
     if (!s.ok()) {
-      // The push stays pending in the outbox and is sent again: at most one duplicate,
-      // with the same apns-id / collapse key.
+      // Kept and recorded later (the push stays marked in flight meanwhile, so it is not
+      // sent again); if the process dies first, it is sent again once, with the same id.
       log::error("dispatch.record_failed", {{"push", r.push_id}, {"error", s.message}});
+      unrecorded_.push_back(std::move(outcome));
+      backoff_until_ = now + kStorageBackoffMs;
     }
     log::info("push.result", {{"push", r.push_id},
                               {"device", std::to_string(r.device)},
@@ -229,6 +281,11 @@ void Scheduler::applyResults(TimeMs now) {
                               {"attempts", std::to_string(attempts)}});
     if (hooks_.on_result) hooks_.on_result(push, r);
   }
+}
+
+Status Scheduler::record(const Unrecorded& u, TimeMs now) {
+  return store_.recordResult(u.push_id, u.state, u.attempts, u.next_attempt, u.provider_id, u.error,
+                             now);
 }
 
 void Scheduler::housekeeping(TimeMs now) {

@@ -136,6 +136,17 @@ CREATE TABLE push(
 CREATE INDEX push_due ON push(state, next_attempt);
 CREATE INDEX push_by_pair ON push(device, conversation, batch);
 )sql",
+    // 2 -> 3: pushes handed to the push engine are marked in_flight, so the dispatcher
+    // reads only what it has not handed over yet (the scan no longer grows with the
+    // number of pushes in flight). A new process voids the marks (Scheduler start).
+    // Both outbox indexes become partial: only pending pushes are ever looked up there.
+    R"sql(
+ALTER TABLE push ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0;
+DROP INDEX push_due;
+DROP INDEX push_by_pair;
+CREATE INDEX push_due ON push(next_attempt) WHERE state='pending' AND in_flight=0;
+CREATE INDEX push_pending_pair ON push(device, conversation, batch) WHERE state='pending';
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

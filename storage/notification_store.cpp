@@ -152,24 +152,22 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
   });
 }
 
-Status NotificationStore::duePushes(TimeMs now, size_t limit,
-                                    const std::set<std::string>& in_flight,
-                                    std::vector<PushRequest>& out, std::vector<int>& attempts) {
+Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRequest>& out,
+                                    std::vector<int>& attempts) {
   out.clear();
   attempts.clear();
+  // Walks the partial push_due index (pending, not in flight) in next_attempt order; the
+  // per-pair minimum is one lookup in push_pending_pair. In-flight pushes are not read.
   Statement& st = db_.prepare(
       "SELECT id, device, user, app, platform, token, conversation, category, title, body, "
       "badge, unread, language, oldest_message_time, batch, attempts FROM push p "
-      "WHERE state='pending' AND next_attempt<=? AND batch=(SELECT min(batch) FROM push q "
-      "WHERE q.device=p.device AND q.conversation=p.conversation AND q.state='pending') "
-      // Walks the (state, next_attempt) index without sorting all pending pushes; the
-      // per-pair minimum above already keeps each conversation's batches in order.
-      "ORDER BY next_attempt LIMIT ?");
-  st.reset().bind(1, now).bind(2, static_cast<int64_t>(limit + in_flight.size()));
+      "WHERE state='pending' AND in_flight=0 AND next_attempt<=? AND batch=(SELECT "
+      "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
+      "q.state='pending') ORDER BY next_attempt LIMIT ?");
+  st.reset().bind(1, now).bind(2, static_cast<int64_t>(limit));
   while (st.step()) {
     PushRequest p;
     p.id = st.text(0);
-    if (in_flight.count(p.id)) continue;
     p.device = st.int64(1);
     p.user = st.text(2);
     p.app = st.text(3);
@@ -186,20 +184,35 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit,
     p.batch = st.int64(14);
     attempts.push_back(static_cast<int>(st.int64(15)));
     out.push_back(std::move(p));
-    if (out.size() >= limit) {
-      st.reset();
-      break;
-    }
   }
   return st.status("due pushes");
 }
 
+Status NotificationStore::markInFlight(const std::vector<std::string>& push_ids) {
+  if (push_ids.empty()) return Status::success();
+  return inTransaction(db_, [&]() -> Status {
+    Statement& st = db_.prepare("UPDATE push SET in_flight=1 WHERE id=?");
+    for (const auto& id : push_ids) {
+      st.reset().bind(1, id).step();
+      Status s = st.status("mark in flight");
+      if (!s.ok()) return s;
+    }
+    return Status::success();
+  });
+}
+
+Status NotificationStore::releaseInFlight() {
+  Statement& st = db_.prepare("UPDATE push SET in_flight=0 WHERE in_flight<>0");
+  st.reset().step();
+  return st.status("release in flight");
+}
+
 Status NotificationStore::nextDue(TimeMs& when) {
   Statement& st = db_.prepare(
-      "SELECT min(next_attempt) FROM push p WHERE state='pending' AND batch=(SELECT "
+      "SELECT next_attempt FROM push p WHERE state='pending' AND in_flight=0 AND batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
-      "q.state='pending')");
-  when = st.reset().step() && !st.isNull(0) ? st.int64(0) : 0;
+      "q.state='pending') ORDER BY next_attempt LIMIT 1");
+  when = st.reset().step() ? st.int64(0) : 0;
   st.reset();
   return st.status("next due");
 }
@@ -210,7 +223,7 @@ Status NotificationStore::recordResult(const std::string& push_id, RowState stat
   return inTransaction(db_, [&]() -> Status {
     Statement& p = db_.prepare(
         "UPDATE push SET state=?, attempts=?, next_attempt=?, provider_id=?, last_error=?, "
-        "updated=? WHERE id=?");
+        "updated=?, in_flight=0 WHERE id=?");
     p.reset()
         .bind(1, toString(state))
         .bind(2, int64_t{attempts})

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -33,12 +32,17 @@ class NotificationStore {
   // a tick redone after a crash never duplicates rows.
   Status commitBatch(const BatchOutcome& outcome, TimeMs now);
 
-  // Pending pushes whose next attempt is due, oldest batch first, at most one per
-  // (device, conversation) and only that pair's oldest pending batch, so batch N+1 of a
-  // conversation never overtakes batch N. Pushes whose id is in `in_flight` are skipped.
-  Status duePushes(TimeMs now, size_t limit, const std::set<std::string>& in_flight,
-                   std::vector<PushRequest>& out, std::vector<int>& attempts);
-  // Earliest next_attempt of a pending push that duePushes() could return, or 0 if none.
+  // Pending pushes whose next attempt is due and that are not in flight, oldest first, at
+  // most one per (device, conversation) and only that pair's oldest pending batch, so
+  // batch N+1 of a conversation never overtakes batch N (in flight or waiting to retry).
+  Status duePushes(TimeMs now, size_t limit, std::vector<PushRequest>& out,
+                   std::vector<int>& attempts);
+  // Marks pushes as handed to the push engine: duePushes() skips them until their result
+  // is recorded or releaseInFlight() is called. All or nothing.
+  Status markInFlight(const std::vector<std::string>& push_ids);
+  // Voids every in-flight mark (a new process: nothing is in flight any more).
+  Status releaseInFlight();
+  // Earliest next_attempt of a push that duePushes() could return, or 0 if none.
   Status nextDue(TimeMs& when);
   // Records a push's outcome on the push and on every row that travels in it. `state`
   // Pending with `next_attempt` schedules a retry.

@@ -236,5 +236,50 @@ TEST_F(SchedulerTest, RestartResendsWhatWasInFlight) {
   EXPECT_EQ(states(), std::vector<std::string>{"sent"});
 }
 
+TEST_F(SchedulerTest, PushesInFlightAreMarkedAndNotReadAgain) {
+  message("b@example.com", "one");
+  message("c@example.com", "two");
+  scheduler_->tickNow();
+  scheduler_->pumpForTest();
+  ASSERT_EQ(sender_.sent.size(), 2u);
+  auto count = [this](const char* sql) {
+    Statement& st = db_->prepare(sql);
+    st.reset();
+    return st.step() ? st.int64(0) : -1;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM push WHERE in_flight=1"), 2);
+  scheduler_->pumpForTest();
+  EXPECT_EQ(sender_.sent.size(), 2u);
+  scheduler_->onResult(result(sender_.sent[0], DeliveryResult::Outcome::Delivered));
+  scheduler_->onResult(result(sender_.sent[1], DeliveryResult::Outcome::Transient));
+  scheduler_->pumpForTest();
+  EXPECT_EQ(count("SELECT count(*) FROM push WHERE in_flight=1"), 0);
+  EXPECT_EQ(sender_.sent.size(), 2u) << "the retry waits for its time";
+  clock_.advance(std::chrono::seconds(1));
+  scheduler_->pumpForTest();
+  ASSERT_EQ(sender_.sent.size(), 3u);
+  EXPECT_EQ(sender_.sent[2].id, sender_.sent[1].id);
+}
+
+TEST_F(SchedulerTest, OutcomeTheDatabaseRefusesIsKeptAndRecordedLater) {
+  message("b@example.com", "one");
+  scheduler_->tickNow();
+  scheduler_->pumpForTest();
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  ASSERT_TRUE(db_->exec("PRAGMA query_only=1").ok());  // as a read-only or full disk
+  scheduler_->onResult(result(sender_.sent[0], DeliveryResult::Outcome::Delivered));
+  scheduler_->pumpForTest();
+  scheduler_->pumpForTest();
+  EXPECT_EQ(sender_.sent.size(), 1u) << "delivered once: not sent again while unrecorded";
+  EXPECT_EQ(states(), std::vector<std::string>{"pending"});
+  ASSERT_TRUE(db_->exec("PRAGMA query_only=0").ok());
+  scheduler_->pumpForTest();
+  EXPECT_EQ(states(), std::vector<std::string>{"pending"}) << "backs off before retrying";
+  clock_.advance(std::chrono::seconds(1));
+  scheduler_->pumpForTest();
+  EXPECT_EQ(states(), std::vector<std::string>{"sent"});
+  EXPECT_EQ(sender_.sent.size(), 1u);
+}
+
 }  // namespace
 }  // namespace vapush

@@ -152,18 +152,26 @@ TEST_F(NotificationStoreTest, OutboxKeepsBatchOrderPerConversation) {
 
   std::vector<PushRequest> due;
   std::vector<int> attempts;
-  ASSERT_TRUE(store_->duePushes(5000, 10, {}, due, attempts).ok());
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
   ASSERT_EQ(due.size(), 1u) << "batch 2 waits for batch 1";
   EXPECT_EQ(due[0].batch, 1);
   const std::string first = due[0].id;
-  ASSERT_TRUE(store_->duePushes(5000, 10, {first}, due, attempts).ok());
+  ASSERT_TRUE(store_->markInFlight({first}).ok());
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
   EXPECT_TRUE(due.empty()) << "in flight: nothing else for that conversation";
+  TimeMs next = 0;
+  ASSERT_TRUE(store_->nextDue(next).ok());
+  EXPECT_EQ(next, 0) << "nothing to wake up for while the only sendable push is in flight";
+  ASSERT_TRUE(store_->releaseInFlight().ok());
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
+  ASSERT_EQ(due.size(), 1u) << "a new process sends what the old one had in flight";
+  EXPECT_EQ(due[0].id, first);
+  ASSERT_TRUE(store_->markInFlight({first}).ok());
 
   // A retry scheduled later still blocks batch 2.
   ASSERT_TRUE(store_->recordResult(first, RowState::Pending, 1, 9000, "", "503", 5000).ok());
-  ASSERT_TRUE(store_->duePushes(5000, 10, {}, due, attempts).ok());
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
   EXPECT_TRUE(due.empty());
-  TimeMs next = 0;
   ASSERT_TRUE(store_->nextDue(next).ok());
   EXPECT_EQ(next, 9000) << "batch 2 is due but blocked behind batch 1's retry";
 
@@ -171,7 +179,7 @@ TEST_F(NotificationStoreTest, OutboxKeepsBatchOrderPerConversation) {
   EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE state='sent' "
                   "AND provider_id='apns-1' AND sent_on=9000 AND attempts=2"),
             1);
-  ASSERT_TRUE(store_->duePushes(9000, 10, {}, due, attempts).ok());
+  ASSERT_TRUE(store_->duePushes(9000, 10, due, attempts).ok());
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].batch, 2);
 }
