@@ -2,7 +2,7 @@
 """Runs every vapush benchmark with its same-run reference and writes
 bench/results/latest.{md,csv} (+ tick_scaling.png when gnuplot exists).
 
-    python3 bench/run.py [--quick] [--only ingest,tick,memory,dispatch]
+    python3 bench/run.py [--quick] [--only ingest,e2e,e2e_latency,tick,memory,dispatch]
 """
 
 import argparse
@@ -15,17 +15,20 @@ import time
 import benchlib as bl
 import dispatch
 import e2e
+import e2e_latency
 import ingest
 import report
 
 FULL = {'ingest_n': 200000, 'ingest_vapush_n': 100000, 'tick_sizes': [1000, 10000, 100000, 1000000],
         'tick_timeout': 200, 'resources': 1000000, 'dispatch_n': 200000, 'dispatch_timeout': 240,
         'sched_timeout': 90, 'ingest_repeats': 2,
-        'e2e_users': 100, 'e2e_messages': 20000}
+        'e2e_users': 100, 'e2e_messages': 20000,
+        'lat_users': 10000, 'lat_interval': 5, 'lat_rate': 100, 'lat_enable_budget': 130}
 QUICK = {'ingest_n': 50000, 'ingest_vapush_n': 20000, 'tick_sizes': [1000, 10000, 100000],
          'tick_timeout': 60, 'resources': 100000, 'dispatch_n': 20000, 'dispatch_timeout': 60,
          'sched_timeout': 30, 'ingest_repeats': 1,
-         'e2e_users': 10, 'e2e_messages': 1000}
+         'e2e_users': 10, 'e2e_messages': 1000,
+         'lat_users': 300, 'lat_interval': 2, 'lat_rate': 100, 'lat_enable_budget': 10}
 
 
 def run_ingest(p, rows):
@@ -160,10 +163,32 @@ def run_e2e(p, rows):
              note='%d of %d stored' % (v['published'], v['messages']))
 
 
+def run_e2e_latency(p, rows):
+    res = e2e_latency.run(users=p['lat_users'], interval=p['lat_interval'], rate=p['lat_rate'],
+                          enable_budget=p['lat_enable_budget'])
+    rows.raw['e2e_latency'] = res
+    if 'pending' in res:
+        rows.errors.append('e2e_latency pending: ' + res['pending'])
+        return
+    iv = res['interval_s']
+    subject = ('ejabberd 23.01 -> vapushd -> APNs fake (%d hibernated users of %d tried, '
+               '%g messages/s)' % (res['users'], res['users_target'], res['rate']))
+    note = '%d messages, %d pushes, %d never pushed' % (res['messages'], res['pushes'],
+                                                         res['missing'])
+    for key, what in (('p50_s', 'p50'), ('p99_s', 'p99'), ('max_s', 'max')):
+        target = {'target': 'p99 <= interval + 2 s', 'met': res['met'], 'note': note} \
+            if key == 'p99_s' else {}
+        rows.add('e2e latency', subject, '%s latency, message sent -> push at the fake' % what,
+                 res[key], 's', 'batching interval', iv, higher=False, **target)
+    n, s = max(res['ticks'] or [(0, 0.0)])
+    rows.add('e2e latency', 'largest tick (%d pushes)' % n, 'tick end -> its last push at the fake',
+             s, 's', '', None, higher=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--quick', action='store_true')
-    ap.add_argument('--only', default='ingest,e2e,tick,memory,dispatch')
+    ap.add_argument('--only', default='ingest,e2e,e2e_latency,tick,memory,dispatch')
     ap.add_argument('--out', default=os.path.join(bl.HERE, 'results'))
     a = ap.parse_args()
     p = QUICK if a.quick else FULL
@@ -173,7 +198,7 @@ def main():
     source = report.source_state()  # as built by tools/bench.sh just before
     steps = {'ingest': lambda: run_ingest(p, rows), 'tick': lambda: run_tick(p, rows, work),
              'memory': lambda: run_memory(p, rows), 'dispatch': lambda: run_dispatch(p, rows),
-             'e2e': lambda: run_e2e(p, rows)}
+             'e2e': lambda: run_e2e(p, rows), 'e2e_latency': lambda: run_e2e_latency(p, rows)}
     for name in a.only.split(','):
         t0 = time.time()
         print('bench: %s ...' % name, flush=True)
