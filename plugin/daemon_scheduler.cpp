@@ -197,16 +197,11 @@ void Scheduler::applyResults(TimeMs now) {
   // After storage trouble, retry what could not be recorded first; keep new results
   // (in order) until that works.
   if (now >= backoff_until_ && !unrecorded_.empty()) {
-    std::vector<Unrecorded> retry;
-    retry.swap(unrecorded_);
-    for (auto& u : retry) {
-      if (!record(u, now).ok()) {
-        unrecorded_.push_back(std::move(u));
-        backoff_until_ = now + kStorageBackoffMs;
-      }
-    }
-    if (unrecorded_.empty()) {
-      log::info("dispatch.recorded_late", {{"pushes", std::to_string(retry.size())}});
+    if (store_.recordResults(unrecorded_, now).ok()) {
+      log::info("dispatch.recorded_late", {{"pushes", std::to_string(unrecorded_.size())}});
+      unrecorded_.clear();
+    } else {
+      backoff_until_ = now + kStorageBackoffMs;
     }
   }
   if (now < backoff_until_ || !unrecorded_.empty()) {
@@ -214,17 +209,15 @@ void Scheduler::applyResults(TimeMs now) {
     return;
   }
   SqliteDeviceRepository devices(db_);
-  for (size_t k = 0; k < results.size(); ++k) {
-    if (now < backoff_until_) {  // storage failed on an earlier result: keep the rest
-      deferred_.assign(std::make_move_iterator(results.begin() + static_cast<long>(k)),
-                       std::make_move_iterator(results.end()));
-      break;
-    }
-    const DeliveryResult& r = results[k];
+  std::vector<PushOutcome> outcomes;
+  std::vector<std::pair<PushRequest, const DeliveryResult*>> done;
+  outcomes.reserve(results.size());
+  for (const DeliveryResult& r : results) {
     auto it = in_flight_.find(r.push_id);
     if (it == in_flight_.end()) continue;  // not ours any more (e.g. after a restart)
-    const PushRequest push = it->second;
+    done.emplace_back(std::move(it->second), &r);
     in_flight_.erase(it);
+    const PushRequest& push = done.back().first;
     const int attempts = attempts_[r.push_id] + 1;
     attempts_.erase(r.push_id);
     const Labels labels = {{"provider", std::string(toString(push.platform))},
@@ -237,13 +230,11 @@ void Scheduler::applyResults(TimeMs now) {
                         {{"provider", std::string(toString(push.platform))}}, latency.count());
       submitted_.erase(sit);
     }
-    RowState state = RowState::Failed;
-    TimeMs next = 0;
-    std::string error = r.reason;
+    PushOutcome o{r.push_id, RowState::Failed, attempts, 0, r.provider_id, r.reason};
     switch (r.outcome) {
       case DeliveryResult::Outcome::Delivered:
-        state = RowState::Sent;
-        error.clear();
+        o.state = RowState::Sent;
+        o.error.clear();
         break;
       case DeliveryResult::Outcome::TokenInvalid: {
         // XEP-0357 §7: the next publish for this node answers item-not-found.
@@ -257,35 +248,35 @@ void Scheduler::applyResults(TimeMs now) {
       case DeliveryResult::Outcome::RateLimited:
       case DeliveryResult::Outcome::Transient:
         if (auto when = retry_(attempts, r, now)) {
-          state = RowState::Pending;
-          next = *when;
+          o.state = RowState::Pending;
+          o.next_attempt = *when;
           metrics().inc("vapush_retries_total");
         }
         break;
       case DeliveryResult::Outcome::Permanent:
         break;
     }
-    Unrecorded outcome{r.push_id, state, attempts, next, r.provider_id, error};
-    Status s = record(outcome, now);
-    if (!s.ok()) {
-      // Kept and recorded later (the push stays marked in flight meanwhile, so it is not
-      // sent again); if the process dies first, it is sent again once, with the same id.
-      log::error("dispatch.record_failed", {{"push", r.push_id}, {"error", s.message}});
-      unrecorded_.push_back(std::move(outcome));
-      backoff_until_ = now + kStorageBackoffMs;
-    }
     log::info("push.result", {{"push", r.push_id},
                               {"device", std::to_string(r.device)},
                               {"outcome", std::string(toString(r.outcome))},
-                              {"state", std::string(toString(state))},
+                              {"state", std::string(toString(o.state))},
                               {"attempts", std::to_string(attempts)}});
-    if (hooks_.on_result) hooks_.on_result(push, r);
+    outcomes.push_back(std::move(o));
   }
-}
-
-Status Scheduler::record(const Unrecorded& u, TimeMs now) {
-  return store_.recordResult(u.push_id, u.state, u.attempts, u.next_attempt, u.provider_id, u.error,
-                             now);
+  // One transaction (one disk sync) for the whole round: results arrive by the thousand.
+  Status s = store_.recordResults(outcomes, now);
+  if (!s.ok()) {
+    // Kept and recorded later (the pushes stay marked in flight meanwhile, so they are not
+    // sent again); if the process dies first, each is sent again once, with the same id.
+    log::error("dispatch.record_failed",
+               {{"pushes", std::to_string(outcomes.size())}, {"error", s.message}});
+    unrecorded_.insert(unrecorded_.end(), std::make_move_iterator(outcomes.begin()),
+                       std::make_move_iterator(outcomes.end()));
+    backoff_until_ = now + kStorageBackoffMs;
+  }
+  if (hooks_.on_result) {
+    for (const auto& [push, r] : done) hooks_.on_result(push, *r);
+  }
 }
 
 void Scheduler::housekeeping(TimeMs now) {

@@ -61,16 +61,6 @@ class Scheduler {
   void dispatch(TimeMs now);
   void applyResults(TimeMs now);
   void housekeeping(TimeMs now);
-  // An outcome the database could not take yet (disk full, read-only, locked).
-  struct Unrecorded {
-    std::string push_id;
-    RowState state;
-    int attempts;
-    TimeMs next_attempt;
-    std::string provider_id;
-    std::string error;
-  };
-  Status record(const Unrecorded& u, TimeMs now);
   static constexpr TimeMs kStorageBackoffMs = 1'000;
 
   const Config& config_;
@@ -90,7 +80,7 @@ class Scheduler {
   std::map<std::string, PushRequest> in_flight_;  // scheduler thread only
   std::map<std::string, int> attempts_;           // attempts before this one, by push id
   std::map<std::string, std::chrono::steady_clock::time_point> submitted_;  // by push id
-  std::vector<Unrecorded> unrecorded_;                                      // scheduler thread only
+  std::vector<PushOutcome> unrecorded_;   // outcomes the database refused (scheduler thread)
   std::vector<DeliveryResult> deferred_;  // results waiting for storage to recover
   TimeMs backoff_until_ = 0;              // no storage work before this after an error
   std::thread thread_;

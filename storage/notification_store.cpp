@@ -220,34 +220,44 @@ Status NotificationStore::nextDue(TimeMs& when) {
 Status NotificationStore::recordResult(const std::string& push_id, RowState state, int attempts,
                                        TimeMs next_attempt, const std::string& provider_id,
                                        const std::string& error, TimeMs now) {
+  return recordResults({PushOutcome{push_id, state, attempts, next_attempt, provider_id, error}},
+                       now);
+}
+
+Status NotificationStore::recordResults(const std::vector<PushOutcome>& outcomes, TimeMs now) {
+  if (outcomes.empty()) return Status::success();
   return inTransaction(db_, [&]() -> Status {
     Statement& p = db_.prepare(
         "UPDATE push SET state=?, attempts=?, next_attempt=?, provider_id=?, last_error=?, "
         "updated=?, in_flight=0 WHERE id=?");
-    p.reset()
-        .bind(1, toString(state))
-        .bind(2, int64_t{attempts})
-        .bind(3, next_attempt)
-        .bind(4, provider_id)
-        .bind(5, error)
-        .bind(6, now)
-        .bind(7, push_id)
-        .step();
-    Status s = p.status("update push");
-    if (!s.ok()) return s;
     Statement& r = db_.prepare(
         "UPDATE sys_cs_message_notification SET state=?, attempts=?, provider_id=?, "
         "last_error=?, sys_updated_on=?, sent_on=? WHERE push_id=? AND state='pending'");
-    r.reset()
-        .bind(1, toString(state))
-        .bind(2, int64_t{attempts})
-        .bind(3, provider_id)
-        .bind(4, error)
-        .bind(5, now)
-        .bind(6, state == RowState::Sent ? now : 0)
-        .bind(7, push_id)
-        .step();
-    return r.status("update notification rows");
+    for (const auto& o : outcomes) {
+      p.reset()
+          .bind(1, toString(o.state))
+          .bind(2, int64_t{o.attempts})
+          .bind(3, o.next_attempt)
+          .bind(4, o.provider_id)
+          .bind(5, o.error)
+          .bind(6, now)
+          .bind(7, o.push_id)
+          .step();
+      Status s = p.status("update push");
+      if (!s.ok()) return s;
+      r.reset()
+          .bind(1, toString(o.state))
+          .bind(2, int64_t{o.attempts})
+          .bind(3, o.provider_id)
+          .bind(4, o.error)
+          .bind(5, now)
+          .bind(6, o.state == RowState::Sent ? now : 0)
+          .bind(7, o.push_id)
+          .step();
+      s = r.status("update notification rows");
+      if (!s.ok()) return s;
+    }
+    return Status::success();
   });
 }
 

@@ -18,6 +18,16 @@
 
 namespace vapush {
 
+// What became of one push attempt (see recordResults).
+struct PushOutcome {
+  std::string push_id;
+  RowState state = RowState::Failed;
+  int attempts = 0;
+  TimeMs next_attempt = 0;  // with state Pending: when to try again
+  std::string provider_id;
+  std::string error;
+};
+
 class NotificationStore {
  public:
   explicit NotificationStore(Database& db) : db_(db) {}
@@ -48,6 +58,9 @@ class NotificationStore {
   // Pending with `next_attempt` schedules a retry.
   Status recordResult(const std::string& push_id, RowState state, int attempts, TimeMs next_attempt,
                       const std::string& provider_id, const std::string& error, TimeMs now);
+  // Several outcomes in one transaction (one disk sync for a whole round of results).
+  // All or nothing.
+  Status recordResults(const std::vector<PushOutcome>& outcomes, TimeMs now);
   // Marks the pending pushes (and rows) of messages older than `cutoff` expired.
   Status expireBefore(TimeMs cutoff, TimeMs now, int& expired);
   // Marks a user's messages read (all conversations if `conversation` is empty) up to
