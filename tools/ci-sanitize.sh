@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 JOBS=${JOBS:-$(nproc)}
-cmake -S . -B "$BUILD_DIR" -DVAPUSH_SANITIZE=ON -DVAPUSH_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
+cmake -S . -B "$BUILD_DIR" -DVAPUSH_SANITIZE=ON -DVAPUSH_WERROR=ON -DVAPUSH_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug \
   >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
