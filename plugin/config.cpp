@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -185,11 +186,35 @@ void parseBatching(const YAML::Node& n, BatchingConfig& b) {
   b.push_ttl_ms = duration(n, "push_ttl", "batching", b.push_ttl_ms, 1000);
 }
 
+// cert_type from the key or the file name; cert_password from its file.
+void parseCertType(const YAML::Node& n, const std::string& w, AppConfig& a) {
+  std::string type = str(n, "cert_type", w);
+  for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (a.cert_file.empty()) {
+    for (const char* k : {"cert_type", "cert_key_file", "cert_password_file"}) {
+      if (n[k]) fail(n[k], w + "." + k + ": only with cert_file");
+    }
+    return;
+  }
+  if (type.empty()) {
+    const std::string ext = std::filesystem::path(a.cert_file).extension().string();
+    type = ext == ".p12" || ext == ".pfx" || ext == ".P12" || ext == ".PFX" ? "p12" : "pem";
+  }
+  if (type != "pem" && type != "p12") fail(n["cert_type"], w + ".cert_type: expected pem or p12");
+  a.cert_type = type == "p12" ? "P12" : "PEM";
+  if (a.cert_type == "P12" && !a.cert_key_file.empty()) {
+    fail(n["cert_key_file"], w + ".cert_key_file: a PKCS#12 file holds its own key");
+  }
+  if (!a.cert_password_file.empty()) {
+    a.cert_password = readSecretFile(n["cert_password_file"], a.cert_password_file);
+  }
+}
+
 AppConfig parseApp(const YAML::Node& n, const Config& c) {
   onlyKeys(n, "apps[]",
            {"name", "platform", "endpoint", "ca_file", "push_modules", "topic", "team_id", "key_id",
-            "key_file", "cert_file", "cert_key_file", "sandbox", "project_id",
-            "service_account_file", "max_concurrent_streams", "request_timeout"});
+            "key_file", "cert_file", "cert_key_file", "cert_type", "cert_password_file", "sandbox",
+            "project_id", "service_account_file", "max_concurrent_streams", "request_timeout"});
   AppConfig a;
   a.name = str(n, "name", "apps[]");
   if (a.name.empty()) fail(n, "apps[]: name is required");
@@ -216,6 +241,8 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
     a.key_file = file("key_file");
     a.cert_file = file("cert_file");
     a.cert_key_file = file("cert_key_file");
+    a.cert_password_file = file("cert_password_file");
+    parseCertType(n, w, a);
     if (a.topic.empty()) fail(n, w + ".topic: required for apns (the app's bundle id)");
     const bool token_auth = !a.key_file.empty();
     if (token_auth && (a.team_id.empty() || a.key_id.empty())) {
@@ -234,7 +261,8 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
     a.service_account_file = file("service_account_file");
     if (a.service_account_file.empty()) fail(n, w + ".service_account_file: required for fcm");
     if (a.endpoint.empty()) a.endpoint = "https://fcm.googleapis.com";
-    for (const char* k : {"topic", "team_id", "key_id", "key_file", "cert_file", "cert_key_file"}) {
+    for (const char* k : {"topic", "team_id", "key_id", "key_file", "cert_file", "cert_key_file",
+                          "cert_type", "cert_password_file"}) {
       if (n[k]) fail(n[k], w + "." + k + ": only for apns apps");
     }
   }

@@ -60,9 +60,15 @@ struct AppConfig {
   std::string topic;  // bundle id
   std::string team_id;
   std::string key_id;
-  std::string key_file;   // .p8 (token auth)
-  std::string cert_file;  // PEM client certificate (certificate auth, alternative)
+  std::string key_file;  // .p8 (token auth)
+  // Certificate auth (the alternative to key_file): a client certificate, PEM (with
+  // cert_key_file unless the key is in the same file) or PKCS#12 (.p12/.pfx, or
+  // cert_type: p12); cert_password_file unlocks a PKCS#12 file or an encrypted PEM key.
+  std::string cert_file;
   std::string cert_key_file;
+  std::string cert_type;  // "PEM" or "P12" (libcurl's names), set when cert_file is
+  std::string cert_password_file;
+  std::string cert_password;  // read from cert_password_file; never logged
   bool sandbox = false;
   // FCM
   std::string project_id;

@@ -191,7 +191,12 @@ std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sende
 bool checkKeyFiles(const Config& config) {
   std::vector<std::string> files = {config.component.secret_file};
   for (const auto& app : config.apps) {
-    files.insert(files.end(), {app.key_file, app.cert_key_file, app.service_account_file});
+    files.insert(files.end(), {app.key_file, app.cert_key_file, app.cert_password_file,
+                               app.service_account_file});
+    // A PKCS#12 file, or a PEM file without a separate key file, holds the private key.
+    if (app.cert_type == "P12" || (!app.cert_file.empty() && app.cert_key_file.empty())) {
+      files.push_back(app.cert_file);
+    }
   }
   bool ok = true;
   for (const std::string& file : files) {

@@ -137,8 +137,12 @@ CURL* AppWorker::newEasy(const std::string& url, const std::vector<std::string>&
   if (!app_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, app_.ca_file.c_str());
   if (app_.platform == Platform::Apns && key_ == nullptr && !app_.cert_file.empty()) {
     curl_easy_setopt(e, CURLOPT_SSLCERT, app_.cert_file.c_str());
+    curl_easy_setopt(e, CURLOPT_SSLCERTTYPE,
+                     app_.cert_type.empty() ? "PEM" : app_.cert_type.c_str());
     if (!app_.cert_key_file.empty())
       curl_easy_setopt(e, CURLOPT_SSLKEY, app_.cert_key_file.c_str());
+    if (!app_.cert_password.empty())
+      curl_easy_setopt(e, CURLOPT_KEYPASSWD, app_.cert_password.c_str());
   }
   if (t->attempt > 0) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, onBody);

@@ -63,9 +63,16 @@ function apnsError(stream, status, reason, extra) {
   send(stream, status, Object.assign({ 'content-type': 'application/json' }, extra || {}), body);
 }
 
-function handleApns(stream, headers, body, record) {
-  const token = headers[':path'].slice('/3/device/'.length);
-  record.kind = 'apns'; record.token = token;
+// The TLS client certificate of a certificate-auth connection, or null. Apple puts the
+// app's bundle id (the certificate's one topic) in the subject's UID.
+function clientCertificate(stream) {
+  const socket = stream.session && stream.session.socket;
+  const cert = socket && socket.getPeerCertificate ? socket.getPeerCertificate() : null;
+  if (!cert || !cert.subject) return null;
+  return { authorized: socket.authorized === true, topic: cert.subject.UID, cn: cert.subject.CN };
+}
+
+function checkProviderToken(stream, headers, record) {
   const auth = headers['authorization'] || '';
   if (!auth.startsWith('bearer ')) return apnsError(stream, 403, 'MissingProviderToken');
   const jwt = auth.slice(7);
@@ -79,9 +86,24 @@ function handleApns(stream, headers, body, record) {
   const now = Date.now() / 1000;
   if (typeof v.claims.iat !== 'number' || v.claims.iat > now + 60) return apnsError(stream, 403, 'InvalidProviderToken');
   if (now - v.claims.iat > (config.apns.token_max_age || 3600)) return apnsError(stream, 403, 'ExpiredProviderToken');
+  return true;
+}
+
+function handleApns(stream, headers, body, record) {
+  const token = headers[':path'].slice('/3/device/'.length);
+  record.kind = 'apns'; record.token = token;
+  // Certificate auth: trust is per connection and the authorization header is ignored.
+  const cert = clientCertificate(stream);
+  if (cert) {
+    if (!cert.authorized || !cert.topic) return apnsError(stream, 403, 'BadCertificate');
+    record.certificate = { topic: cert.topic, cn: cert.cn };
+  } else if (checkProviderToken(stream, headers, record) !== true) {
+    return;
+  }
   if (!/^[0-9a-fA-F]{64,200}$/.test(token)) return apnsError(stream, 400, 'BadDeviceToken');
-  const topic = headers['apns-topic'];
+  const topic = headers['apns-topic'] || (cert && cert.topic);
   if (!topic) return apnsError(stream, 400, 'MissingTopic');
+  if (cert && topic !== cert.topic) return apnsError(stream, 400, 'TopicDisallowed');
   if (!(config.apns.topics || []).includes(topic)) return apnsError(stream, 400, 'TopicDisallowed');
   const type = headers['apns-push-type'];
   if (type && !['alert', 'background', 'voip', 'complication', 'fileprovider', 'mdm', 'location', 'liveactivity'].includes(type)) return apnsError(stream, 400, 'InvalidPushType');
@@ -186,6 +208,10 @@ function control(stream, path, body) {
 
 const server = http2.createSecureServer({
   key: fs.readFileSync(config.tls_key), cert: fs.readFileSync(config.tls_cert),
+  // Client certificates are asked for and checked against the test CA; a connection
+  // without one uses token auth, one with an unknown issuer gets 403 BadCertificate.
+  requestCert: !!config.client_ca, rejectUnauthorized: false,
+  ca: config.client_ca ? fs.readFileSync(config.client_ca) : undefined,
   settings: { maxConcurrentStreams: 1000 },
 });
 server.on('stream', (stream, headers) => {

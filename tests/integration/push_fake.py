@@ -65,13 +65,16 @@ class PushFakes:
         self._credentials()
         self.port = rig.free_port()
         self.token_uri = 'https://127.0.0.1:%d/token' % self.port
-        read = lambda n: open(os.path.join(self.dir, n)).read()  # noqa: E731
+        def read(name):
+            with open(os.path.join(self.dir, name)) as f:
+                return f.read()
         with open(os.path.join(self.dir, 'service-account.json'), 'w') as f:
             json.dump({'type': 'service_account', 'project_id': PROJECT,
                        'private_key_id': 'k1', 'private_key': read('sa.key'),
                        'client_email': CLIENT_EMAIL, 'token_uri': self.token_uri}, f)
         cfg = {'port': self.port, 'tls_key': os.path.join(self.dir, 'server.key'),
                'tls_cert': os.path.join(self.dir, 'server.pem'),
+               'client_ca': os.path.join(self.dir, 'ca.pem'),
                'apns': {'keys': {KEY_ID: {'team': TEAM_ID, 'public_pem': read('AuthKey.pub')}},
                         'topics': [TOPIC]},
                'fcm': {'project_id': PROJECT, 'token_uri': self.token_uri,
@@ -104,6 +107,36 @@ class PushFakes:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def client_certificate(self, config_dir, name, topic=TOPIC, trusted=True, p12_password=None):
+        """An APNs-style client certificate (subject UID = topic) signed by the test CA, or
+        by an unrelated CA when not `trusted`, written into config_dir as NAME.pem +
+        NAME.key, or as NAME.p12 with `p12_password` (also in NAME.pass). Returns the
+        file names."""
+        d = self.dir
+        ca = 'ca'
+        if not trusted:
+            ca = 'other-ca'
+            _openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+                     '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.pem', '-days', '2',
+                     '-subj', '/CN=some other CA', cwd=d)
+        _openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', name + '.key',
+                 '-out', name + '.csr',
+                 '-subj', '/UID=%s/CN=Apple Push Services: %s/OU=%s' % (topic, topic, TEAM_ID),
+                 cwd=d)
+        _openssl('x509', '-req', '-in', name + '.csr', '-CA', ca + '.pem', '-CAkey', ca + '.key',
+                 '-CAcreateserial', '-out', name + '.pem', '-days', '2', cwd=d)
+        files = [name + '.pem', name + '.key']
+        if p12_password is not None:
+            _openssl('pkcs12', '-export', '-inkey', name + '.key', '-in', name + '.pem',
+                     '-out', name + '.p12', '-passout', 'pass:' + p12_password, cwd=d)
+            with open(os.path.join(d, name + '.pass'), 'w') as f:
+                f.write(p12_password + '\n')
+            files = [name + '.p12', name + '.pass']
+        for f in files:
+            shutil.copy(os.path.join(d, f), os.path.join(config_dir, f))
+            os.chmod(os.path.join(config_dir, f), 0o600)
+        return files
 
     # -- control ------------------------------------------------------------------------------
     def _control(self, path, body=None):

@@ -163,5 +163,30 @@ TEST_F(ConfigTest, AppValidation) {
   ASSERT_FALSE(http.config);
 }
 
+TEST_F(ConfigTest, CertificateAuthPemOrPkcs12) {
+  const std::string app =
+      std::string(kMinimal) + "apps:\n  - { name: ios, platform: apns, topic: t, ";
+  write("pw", "p12 password\n");
+  auto p12 = load(app + "cert_file: push.p12, cert_password_file: pw }\n");
+  ASSERT_TRUE(p12.config) << p12.error->reason;
+  EXPECT_EQ(p12.config->apps[0].cert_type, "P12");
+  EXPECT_EQ(p12.config->apps[0].cert_password, "p12 password");
+  auto pem = load(app + "cert_file: push.crt, cert_key_file: push.key }\n");
+  ASSERT_TRUE(pem.config) << pem.error->reason;
+  EXPECT_EQ(pem.config->apps[0].cert_type, "PEM");
+  auto forced = load(app + "cert_file: push.bin, cert_type: P12 }\n");
+  ASSERT_TRUE(forced.config) << forced.error->reason;
+  EXPECT_EQ(forced.config->apps[0].cert_type, "P12");
+  auto keyed = load(app + "cert_file: push.pfx, cert_key_file: k }\n");
+  ASSERT_FALSE(keyed.config);
+  EXPECT_NE(keyed.error->reason.find("holds its own key"), std::string::npos);
+  auto orphan = load(app + "key_file: k, team_id: t, key_id: k, cert_password_file: pw }\n");
+  ASSERT_FALSE(orphan.config);
+  EXPECT_NE(orphan.error->reason.find("only with cert_file"), std::string::npos);
+  auto missing = load(app + "cert_file: push.p12, cert_password_file: nope }\n");
+  ASSERT_FALSE(missing.config);
+  EXPECT_EQ(missing.error->line, 5);
+}
+
 }  // namespace
 }  // namespace vapush
