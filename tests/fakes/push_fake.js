@@ -26,7 +26,22 @@ function b64urlJson(part) {
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
 }
 
+// Signatures already verified, by token and key (APNs checks a provider token once per
+// connection, not per push; claims such as the age are still checked on every request).
+const verified = new Map();
+
 function verifyJwt(jwt, alg, publicPem) {
+  const memo = verified.get(jwt);
+  if (memo && memo.pem === publicPem && memo.alg === alg) return memo.result;
+  const result = verifyJwtSignature(jwt, alg, publicPem);
+  if (result) {
+    if (verified.size >= 1000) verified.clear();
+    verified.set(jwt, { pem: publicPem, alg, result });
+  }
+  return result;
+}
+
+function verifyJwtSignature(jwt, alg, publicPem) {
   const parts = (jwt || '').split('.');
   if (parts.length !== 3) return null;
   let header, claims;
