@@ -11,7 +11,12 @@ namespace {
 
 constexpr size_t kMaxJidPartBytes = 1023;  // RFC 7622 §3.1
 
-std::string quoted(std::string_view var) { return "'" + std::string(var) + "'"; }
+std::string quoted(std::string_view var) {
+  std::string out;
+  out.reserve(var.size() + 2);
+  out.append(1, '\'').append(var).append(1, '\'');
+  return out;
+}
 
 }  // namespace
 

@@ -184,11 +184,11 @@ std::optional<ForwardedMessage> parseForwarded(const gloox::Tag& outer) {
   }
   if (const gloox::Tag* d = child(inner, "displayed", "urn:xmpp:chat-markers:0")) {
     m.displayed_id = d->findAttribute("id");
-    if (m.displayed_id.empty()) m.displayed_id = "?";
+    if (m.displayed_id.empty()) m.displayed_id.assign(1, '?');  // marker without an id
   }
   if (const gloox::Tag* r = child(inner, "received", "urn:xmpp:receipts")) {
     m.received_id = r->findAttribute("id");
-    if (m.received_id.empty()) m.received_id = "?";
+    if (m.received_id.empty()) m.received_id.assign(1, '?');
   }
   if (const gloox::Tag* delay = child(fwd, "delay", "urn:xmpp:delay")) {
     m.stamp = parseXmppTime(delay->findAttribute("stamp"));
