@@ -140,6 +140,34 @@ def run(n=200000, streams=1000, vapush_timeout=300, node_timeout=300, sched_time
     return results
 
 
+def scaling(sizes, streams=1000, timeout=120):
+    """vapush's engine (window = streams) and h2load at each size, a fresh sink each: how
+    the dispatch rate grows with N. Returns {n: {'vapush': rate, 'h2load': rate}}."""
+    work = bl.tempdir('vapush-dispatch-scale-')
+    out = {}
+    try:
+        cert, key, p8 = make_keys(work)
+        for n in sizes:
+            row = {}
+            for name in ('h2load', 'vapush'):
+                sink = Sink(work, cert, key, streams)
+                try:
+                    if name == 'h2load':
+                        res = h2load(work, sink.port, n, streams)
+                    else:
+                        res = _kv_sender(
+                            [bl.binary('bench', 'bench_push_dispatch'), '--port', str(sink.port),
+                             '--ca', cert, '--key', p8, '--n', str(n), '--streams', str(streams),
+                             '--window', str(streams), '--timeout', str(timeout)], timeout + 30)
+                finally:
+                    sink.stop()
+                row[name] = res.get('rate') if res.get('rc') == 0 else None
+            out[n] = row
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
 def _kv_sender(argv, timeout):
     rc, wall, out, err = run_measured(argv, timeout)
     res = bl.parse_kv(out)

@@ -143,6 +143,15 @@ def run_dispatch(p, rows):
                      met=v['rate'] >= 3 * node['rate'] or per100k(v) <= per100k(node) / 3)
             rows.add('dispatch', label, 'client CPU-s per 100k pushes', per100k(v), 's',
                      'node-apn', per100k(node), higher=False)
+    # Scaling: the same engine at 1/100 and 1/10 of N (N itself is above), vs h2load.
+    n = p['dispatch_n']
+    scale = dispatch.scaling([n // 100, n // 10], streams=1000)
+    scale[n] = {'vapush': res.get('vapush-window', {}).get('rate'), 'h2load': h2.get('rate')}
+    rows.raw['dispatch_scaling'] = scale
+    for size in sorted(scale):
+        rows.add('dispatch scaling', 'vapush push engine, window 1000, %d pushes' % size,
+                 'pushes/s', scale[size]['vapush'], '1/s', 'h2load, %d pushes' % size,
+                 scale[size]['h2load'], higher=True)
     for key in ('h2load', 'node-apn', 'vapush', 'vapush-window'):
         if key in res and 'sink_cpu_s' in res[key]:
             rows.add('dispatch', 'sink under ' + key, 'sink CPU-s per 100k requests',
