@@ -279,8 +279,10 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   if (!root["component"]) fail(root, "component: section is required");
   parseComponent(root["component"], c);
   if (const auto s = root["storage"]) {
-    onlyKeys(s, "storage", {"sqlite"});
+    onlyKeys(s, "storage", {"sqlite", "busy_timeout"});
     c.storage.sqlite = str(s, "sqlite", "storage", c.storage.sqlite);
+    c.storage.busy_timeout_ms =
+        duration(s, "busy_timeout", "storage", c.storage.busy_timeout_ms, 1);
     if (c.storage.sqlite != ":memory:") c.storage.sqlite = relativeTo(path, c.storage.sqlite);
   }
   if (const auto b = root["batching"]) parseBatching(b, c.batching);

@@ -29,6 +29,10 @@ struct ComponentConfig {
 
 struct StorageConfig {
   std::string sqlite = "/var/lib/vapush/vapush.db";
+  // How long a write waits for another connection's transaction (e.g. a large tick's
+  // commit) before giving up; a publish that gives up is answered `wait` and its
+  // notification is lost, so this is long rather than short.
+  int64_t busy_timeout_ms = 10'000;
 };
 
 enum class QuietHoursMode {

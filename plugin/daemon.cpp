@@ -220,6 +220,7 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     log::error("storage.open_failed", {{"error", error}});
     return 1;
   }
+  db->setBusyTimeout(config.storage.busy_timeout_ms);
   log::info("storage.ready",
             {{"path", config.storage.sqlite}, {"schema", std::to_string(db->schemaVersion())}});
   SystemClock clock;
@@ -243,6 +244,7 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     log::error("storage.open_failed", {{"error", error}});
     return 1;
   }
+  tick_db->setBusyTimeout(config.storage.busy_timeout_ms);
   TzifTimeZones zones;
   std::atomic<Scheduler*> scheduler_ptr{nullptr};
   TestPushes test_pushes;

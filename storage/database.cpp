@@ -2,6 +2,7 @@
 // SQLite connection wrapper and error mapping.
 #include "storage/database.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -39,6 +40,10 @@ Database::Database(sqlite3* db, std::string path)
 Database::~Database() {
   cache_.reset();  // finalize statements before closing
   sqlite3_close(db_);
+}
+
+void Database::setBusyTimeout(int64_t ms) {
+  sqlite3_busy_timeout(db_, static_cast<int>(std::min<int64_t>(ms, 3'600'000)));
 }
 
 std::unique_ptr<Database> Database::open(const std::string& path, std::string& error,

@@ -28,6 +28,8 @@ class Database {
   static std::unique_ptr<Database> open(const std::string& path, std::string& error,
                                         int schema_version = kSchemaVersion);
   ~Database();
+  // How long a statement waits for a lock held by another connection (default 2 s).
+  void setBusyTimeout(int64_t ms);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 

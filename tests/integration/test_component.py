@@ -18,7 +18,8 @@ class ComponentTest(unittest.TestCase):
     def setUp(self):
         self.server = FakeServer(secret='compsecret')
         self.addCleanup(self.server.close)
-        self.d = Vapushd('push.localhost', 'compsecret', self.server.port)
+        # A short busy timeout, so that the locked-database test answers quickly.
+        self.d = Vapushd('push.localhost', 'compsecret', self.server.port, busy_timeout='1s')
         self.addCleanup(self.d.kill)
         self.d.start()
         self.assertTrue(self.server.accept())

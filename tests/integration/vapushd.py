@@ -31,7 +31,8 @@ def yaml_quote(s):
 
 class Vapushd:
     def __init__(self, component_jid, secret, port, domains=('localhost',), interval='2s',
-                 apps_yaml='', extra_yaml='', log_level='debug', base_dir=None, http_listen=''):
+                 apps_yaml='', extra_yaml='', log_level='debug', base_dir=None, http_listen='',
+                 busy_timeout=None):
         self.base_dir = base_dir or tempfile.mkdtemp(prefix='vapushd-')
         self.component_jid = component_jid
         self.port = port
@@ -50,12 +51,13 @@ class Vapushd:
                     '  domains: [%s]\n'
                     '  reconnect_min: 100ms\n'
                     '  reconnect_max: 1s\n'
-                    'storage: { sqlite: vapush.db }\n'
+                    'storage: { sqlite: vapush.db%s }\n'
                     'batching: { interval: %s }\n'
                     'http: { listen: "%s" }\n'
                     'log: { level: %s, file: vapushd.log }\n'
-                    % (component_jid, port, ', '.join(domains), interval, http_listen,
-                       log_level))
+                    % (component_jid, port, ', '.join(domains),
+                       ', busy_timeout: %s' % busy_timeout if busy_timeout else '', interval,
+                       http_listen, log_level))
             if apps_yaml:
                 f.write(apps_yaml)
             if extra_yaml:

@@ -47,6 +47,7 @@ TEST_F(ConfigTest, MinimalUsesDefaults) {
   ASSERT_EQ(c.component.domains.size(), 1u);
   EXPECT_EQ(c.component.domains[0], "example.com");
   EXPECT_EQ(c.batching.interval_ms, 60'000);
+  EXPECT_EQ(c.storage.busy_timeout_ms, 10'000);
   EXPECT_TRUE(c.apps.empty());
 }
 
@@ -56,7 +57,7 @@ TEST_F(ConfigTest, FullExample) {
   auto r = load(std::string(kMinimal) +
                 "  port: 15347\n"
                 "  domains: [example.com, example.org]\n"
-                "storage: { sqlite: data/vapush.db }\n"
+                "storage: { sqlite: data/vapush.db, busy_timeout: 30s }\n"
                 "batching: { interval: 2s, quiet_hours: drop, idle_threshold: 10m }\n"
                 "agents: { virtual: [va@example.com], live: [] }\n"
                 "apps:\n"
@@ -71,6 +72,7 @@ TEST_F(ConfigTest, FullExample) {
   EXPECT_EQ(c.component.port, 15347);
   EXPECT_EQ(c.component.domains.size(), 2u);
   EXPECT_EQ(c.storage.sqlite, (dir_ / "data/vapush.db").string());
+  EXPECT_EQ(c.storage.busy_timeout_ms, 30'000);
   EXPECT_EQ(c.batching.interval_ms, 2000);
   EXPECT_EQ(c.batching.idle_threshold_ms, 600'000);
   EXPECT_EQ(c.batching.quiet_hours, QuietHoursMode::Drop);
