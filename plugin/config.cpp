@@ -197,8 +197,9 @@ void parseCertType(const YAML::Node& n, const std::string& w, AppConfig& a) {
     return;
   }
   if (type.empty()) {
-    const std::string ext = std::filesystem::path(a.cert_file).extension().string();
-    type = ext == ".p12" || ext == ".pfx" || ext == ".P12" || ext == ".PFX" ? "p12" : "pem";
+    std::string ext = std::filesystem::path(a.cert_file).extension().string();
+    for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    type = ext == ".p12" || ext == ".pfx" ? "p12" : "pem";
   }
   if (type != "pem" && type != "p12") fail(n["cert_type"], w + ".cert_type: expected pem or p12");
   a.cert_type = type == "p12" ? "P12" : "PEM";

@@ -22,10 +22,22 @@ Scheduler::Scheduler(const Config& config, Database& db, Clock& clock, Planner p
       sender_(sender),
       retry_(std::move(retry)),
       hooks_(std::move(hooks)) {
+  releaseInFlight();
+}
+
+bool Scheduler::releaseInFlight() {
   // This scheduler owns the outbox now: whatever an earlier process had handed to its
   // push engine was lost with it and is due again (at most one duplicate, same push id).
+  // Until that works, nothing is dispatched: stale marks would block their conversations.
+  if (released_) return true;
   Status s = store_.releaseInFlight();
-  if (!s.ok()) log::error("dispatch.release_failed", {{"error", s.message}});
+  if (!s.ok()) {
+    log::error("dispatch.release_failed", {{"error", s.message}});
+    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+    return false;
+  }
+  released_ = true;
+  return true;
 }
 
 Scheduler::~Scheduler() { stop(); }
@@ -83,11 +95,11 @@ void Scheduler::run() {
       housekeeping(now);
       next_housekeeping_ = now + 60'000;
     }
-    TimeMs due = 0;
-    store_.nextDue(due);
-    if (due > 0 && due < backoff_until_) due = backoff_until_;
     TimeMs wake_at = next_tick_;
-    if (due > 0 && due < wake_at) wake_at = due;
+    std::optional<TimeMs> due;
+    if (sender_ != nullptr && store_.nextDue(due).ok() && due) {
+      wake_at = std::min(wake_at, std::max(*due, backoff_until_));
+    }
     // Bounded wait: a clock jump or a missed notification costs at most 250 ms.
     const TimeMs wait_ms = std::clamp<TimeMs>(wake_at - clock_.nowMs(), 1, 250);
     std::unique_lock<std::mutex> lock(mutex_);
@@ -143,13 +155,13 @@ int64_t Scheduler::tick(TimeMs now) {
 }
 
 void Scheduler::dispatch(TimeMs now) {
-  if (sender_ == nullptr || now < backoff_until_) return;
+  if (sender_ == nullptr || now < backoff_until_ || !releaseInFlight()) return;
   std::vector<PushRequest> due;
   std::vector<int> attempts;
   Status s = store_.duePushes(now, kMaxPushesPerDispatch, due, attempts);
   if (!s.ok()) {
     log::error("dispatch.load_failed", {{"error", s.message}});
-    backoff_until_ = now + kStorageBackoffMs;
+    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
     return;
   }
   if (due.empty()) return;
@@ -168,7 +180,7 @@ void Scheduler::dispatch(TimeMs now) {
   if (!s.ok()) {
     log::error("dispatch.mark_failed",
                {{"pushes", std::to_string(ids.size())}, {"error", s.message}});
-    backoff_until_ = now + kStorageBackoffMs;
+    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
     return;
   }
   const auto submitted = clock_.steadyNow();
@@ -201,7 +213,7 @@ void Scheduler::applyResults(TimeMs now) {
       log::info("dispatch.recorded_late", {{"pushes", std::to_string(unrecorded_.size())}});
       unrecorded_.clear();
     } else {
-      backoff_until_ = now + kStorageBackoffMs;
+      backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
     }
   }
   if (now < backoff_until_ || !unrecorded_.empty()) {
@@ -272,7 +284,7 @@ void Scheduler::applyResults(TimeMs now) {
                {{"pushes", std::to_string(outcomes.size())}, {"error", s.message}});
     unrecorded_.insert(unrecorded_.end(), std::make_move_iterator(outcomes.begin()),
                        std::make_move_iterator(outcomes.end()));
-    backoff_until_ = now + kStorageBackoffMs;
+    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
   }
   if (hooks_.on_result) {
     for (const auto& [push, r] : done) hooks_.on_result(push, *r);

@@ -61,6 +61,8 @@ class Scheduler {
   void dispatch(TimeMs now);
   void applyResults(TimeMs now);
   void housekeeping(TimeMs now);
+  // Voids an earlier process's in-flight marks, once; false (and a backoff) on failure.
+  bool releaseInFlight();
   static constexpr TimeMs kStorageBackoffMs = 1'000;
 
   const Config& config_;
@@ -82,7 +84,8 @@ class Scheduler {
   std::map<std::string, std::chrono::steady_clock::time_point> submitted_;  // by push id
   std::vector<PushOutcome> unrecorded_;   // outcomes the database refused (scheduler thread)
   std::vector<DeliveryResult> deferred_;  // results waiting for storage to recover
-  TimeMs backoff_until_ = 0;              // no storage work before this after an error
+  bool released_ = false;
+  TimeMs backoff_until_ = 0;  // no storage work before this after an error
   std::thread thread_;
   TimeMs next_tick_ = 0;
   TimeMs next_housekeeping_ = 0;

@@ -207,12 +207,13 @@ Status NotificationStore::releaseInFlight() {
   return st.status("release in flight");
 }
 
-Status NotificationStore::nextDue(TimeMs& when) {
+Status NotificationStore::nextDue(std::optional<TimeMs>& when) {
   Statement& st = db_.prepare(
       "SELECT next_attempt FROM push p WHERE state='pending' AND in_flight=0 AND batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
       "q.state='pending') ORDER BY next_attempt LIMIT 1");
-  when = st.reset().step() ? st.int64(0) : 0;
+  when.reset();
+  if (st.reset().step()) when = st.int64(0);
   st.reset();
   return st.status("next due");
 }
@@ -263,20 +264,24 @@ Status NotificationStore::recordResults(const std::vector<PushOutcome>& outcomes
 
 Status NotificationStore::expireBefore(TimeMs cutoff, TimeMs now, int& expired) {
   expired = 0;
+  // A push in flight is left alone until its result is recorded (it may be delivered; and
+  // while it is pending, the next batch of its conversation waits behind it).
   return inTransaction(db_, [&]() -> Status {
-    Statement& p = db_.prepare(
-        "UPDATE push SET state='expired', updated=?, last_error='expired before delivery' "
-        "WHERE state='pending' AND oldest_message_time<?");
-    p.reset().bind(1, now).bind(2, cutoff).step();
-    Status s = p.status("expire pushes");
-    expired = sqlite3_changes(db_.handle());
-    if (!s.ok()) return s;
     Statement& r = db_.prepare(
         "UPDATE sys_cs_message_notification SET state='expired', sys_updated_on=?, "
         "last_error='expired before delivery' WHERE state='pending' AND push_id IN "
-        "(SELECT id FROM push WHERE state='expired')");
-    r.reset().bind(1, now).step();
-    return r.status("expire rows");
+        "(SELECT id FROM push WHERE state='pending' AND in_flight=0 AND "
+        "oldest_message_time<?)");
+    r.reset().bind(1, now).bind(2, cutoff).step();
+    Status s = r.status("expire rows");
+    if (!s.ok()) return s;
+    Statement& p = db_.prepare(
+        "UPDATE push SET state='expired', updated=?, last_error='expired before delivery' "
+        "WHERE state='pending' AND in_flight=0 AND oldest_message_time<?");
+    p.reset().bind(1, now).bind(2, cutoff).step();
+    s = p.status("expire pushes");
+    expired = sqlite3_changes(db_.handle());
+    return s;
   });
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +53,9 @@ class NotificationStore {
   Status markInFlight(const std::vector<std::string>& push_ids);
   // Voids every in-flight mark (a new process: nothing is in flight any more).
   Status releaseInFlight();
-  // Earliest next_attempt of a push that duePushes() could return, or 0 if none.
-  Status nextDue(TimeMs& when);
+  // Earliest next_attempt of a push that duePushes() could return (0 = due at once), or
+  // nullopt if there is none.
+  Status nextDue(std::optional<TimeMs>& when);
   // Records a push's outcome on the push and on every row that travels in it. `state`
   // Pending with `next_attempt` schedules a retry.
   Status recordResult(const std::string& push_id, RowState state, int attempts, TimeMs next_attempt,

@@ -281,5 +281,22 @@ TEST_F(SchedulerTest, OutcomeTheDatabaseRefusesIsKeptAndRecordedLater) {
   EXPECT_EQ(sender_.sent.size(), 1u);
 }
 
+TEST_F(SchedulerTest, StartThatCannotVoidOldMarksRetriesBeforeDispatching) {
+  message("b@example.com", "one");
+  scheduler_->tickNow();
+  scheduler_->pumpForTest();
+  ASSERT_EQ(sender_.sent.size(), 1u);
+  const std::string id = sender_.sent[0].id;
+  ASSERT_TRUE(db_->exec("PRAGMA query_only=1").ok());
+  make();  // restarted while the database refuses writes: the old mark stays
+  scheduler_->pumpForTest();
+  EXPECT_EQ(sender_.sent.size(), 1u);
+  ASSERT_TRUE(db_->exec("PRAGMA query_only=0").ok());
+  clock_.advance(std::chrono::seconds(1));
+  scheduler_->pumpForTest();
+  ASSERT_EQ(sender_.sent.size(), 2u) << "the stale mark is voided once writes work again";
+  EXPECT_EQ(sender_.sent[1].id, id);
+}
+
 }  // namespace
 }  // namespace vapush

@@ -159,9 +159,14 @@ TEST_F(NotificationStoreTest, OutboxKeepsBatchOrderPerConversation) {
   ASSERT_TRUE(store_->markInFlight({first}).ok());
   ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
   EXPECT_TRUE(due.empty()) << "in flight: nothing else for that conversation";
-  TimeMs next = 0;
+  std::optional<TimeMs> next;
   ASSERT_TRUE(store_->nextDue(next).ok());
-  EXPECT_EQ(next, 0) << "nothing to wake up for while the only sendable push is in flight";
+  EXPECT_FALSE(next) << "nothing to wake up for while the only sendable push is in flight";
+  int expired = 0;
+  ASSERT_TRUE(store_->expireBefore(1000, 5000, expired).ok());  // batch 1 only
+  EXPECT_EQ(expired, 0) << "a push in flight is not expired under its result";
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
+  EXPECT_TRUE(due.empty()) << "so batch 2 still waits behind it";
   ASSERT_TRUE(store_->releaseInFlight().ok());
   ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
   ASSERT_EQ(due.size(), 1u) << "a new process sends what the old one had in flight";
@@ -173,7 +178,7 @@ TEST_F(NotificationStoreTest, OutboxKeepsBatchOrderPerConversation) {
   ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
   EXPECT_TRUE(due.empty());
   ASSERT_TRUE(store_->nextDue(next).ok());
-  EXPECT_EQ(next, 9000) << "batch 2 is due but blocked behind batch 1's retry";
+  EXPECT_EQ(next.value_or(-1), 9000) << "batch 2 is due but blocked behind batch 1's retry";
 
   ASSERT_TRUE(store_->recordResult(first, RowState::Sent, 2, 0, "apns-1", "", 9000).ok());
   EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE state='sent' "
@@ -182,6 +187,8 @@ TEST_F(NotificationStoreTest, OutboxKeepsBatchOrderPerConversation) {
   ASSERT_TRUE(store_->duePushes(9000, 10, due, attempts).ok());
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].batch, 2);
+  ASSERT_TRUE(store_->nextDue(next).ok());
+  EXPECT_EQ(next.value_or(-1), 0) << "a fresh push is due at once, which is not 'none'";
 }
 
 TEST_F(NotificationStoreTest, ExpireReadAndPrune) {
