@@ -23,6 +23,7 @@
 #include "plugin/time_zone.h"
 #include "push/http_sender.h"
 #include "storage/database.h"
+#include "storage/instance_lock.h"
 #include "storage/intake_store.h"
 #include "storage/notification_store.h"
 #include "storage/openssl_crypto.h"
@@ -215,6 +216,11 @@ bool checkKeyFiles(const Config& config) {
 int runDaemon(const Config& config, std::atomic<bool>& stop) {
   std::string error;
   if (!checkKeyFiles(config)) return 1;
+  InstanceLock instance;
+  if (!instance.acquire(config.storage.sqlite, error)) {
+    log::error("storage.locked", {{"error", error}});
+    return 1;
+  }
   auto db = Database::open(config.storage.sqlite, error);
   if (!db) {
     log::error("storage.open_failed", {{"error", error}});

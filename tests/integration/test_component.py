@@ -108,6 +108,15 @@ class ComponentTest(unittest.TestCase):
         self.assertTrue(self.server.accept(timeout=10))
         self.d.wait_connected(since=mark)
 
+    def test_second_daemon_on_the_same_database_is_refused(self):
+        second = subprocess.run([VAPUSHD, '--config', self.d.config_path], capture_output=True,
+                                text=True, timeout=30)
+        self.assertEqual(second.returncode, 1)
+        self.assertIn('another vapushd is running on this database', self.d.log())
+        self.assertTrue(self.d.running())
+        reply = self.server.request(publish('l1', 'node-a', 's3cr3t'))
+        self.assertEqual(reply.get('type'), 'result', 'the first one carries on')
+
 
 class CheckConfigTest(unittest.TestCase):
     def run_check(self, text, secret=True):
