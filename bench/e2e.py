@@ -29,11 +29,12 @@ def pin_all_threads(pid, cpu):
                    stderr=subprocess.DEVNULL)
 
 
-def wait_count(count_fn, target, timeout):
+def wait_count(count_fn, target, timeout, interval=0.02):
+    """count_fn() polled every `interval` s until it reaches `target` or `timeout` s pass."""
     deadline = time.monotonic() + timeout
     n = count_fn()
     while n < target and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(interval)
         n = count_fn()
     return n
 

@@ -30,7 +30,7 @@ import threading
 import time
 
 import benchlib as bl
-import e2e  # pin_all_threads; also puts tests/integration on sys.path
+import e2e  # pin_all_threads, wait_count; also puts tests/integration on sys.path
 import rig  # noqa: E402
 import vapushd as vapushd_harness  # noqa: E402
 from push_fake import PushFakes  # noqa: E402
@@ -163,13 +163,9 @@ def pct(xs, q):
 
 def wait_rows(d, messages, timeout):
     """Notification rows no longer pending (one per message; bounded, polled every 0.25 s)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        n = d.query("SELECT count(*) AS n FROM sys_cs_message_notification "
-                    "WHERE state != 'pending'")[0]['n']
-        if n >= messages or time.monotonic() > deadline:
-            return n
-        time.sleep(0.25)
+    return e2e.wait_count(lambda: d.query("SELECT count(*) AS n FROM sys_cs_message_notification "
+                                          "WHERE state != 'pending'")[0]['n'],
+                          messages, timeout, interval=0.25)
 
 
 def store_failures(d):

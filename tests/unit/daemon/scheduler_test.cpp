@@ -109,6 +109,11 @@ class SchedulerTest : public ::testing::Test {
     IntakeStore intake(*db_);
     ASSERT_TRUE(intake.store(v).ok());
   }
+  // One tick, then one round of dispatch: the pushes it planned reach the sender.
+  void tickAndDispatch() {
+    scheduler_->tickNow();
+    scheduler_->pumpForTest();
+  }
   std::vector<std::string> states() {
     std::vector<std::string> out;
     Statement& st =
@@ -156,8 +161,7 @@ TEST_F(SchedulerTest, ThreeMessagesTwoConversationsOneTickTwoPushes) {
 
 TEST_F(SchedulerTest, TransientFailureRetriesThenSucceedsOnce) {
   message("b@example.com", "one");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   ASSERT_EQ(sender_.sent.size(), 1u);
   const PushRequest p = sender_.sent[0];
   scheduler_->onResult(result(p, DeliveryResult::Outcome::RateLimited, 30'000));
@@ -193,8 +197,7 @@ TEST_F(SchedulerTest, GivesUpAfterPolicySaysSo) {
 
 TEST_F(SchedulerTest, DeadTokenDisablesDevice) {
   message("b@example.com", "one");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   scheduler_->onResult(result(sender_.sent[0], DeliveryResult::Outcome::TokenInvalid));
   scheduler_->pumpForTest();
   EXPECT_EQ(states(), std::vector<std::string>{"failed"});
@@ -206,13 +209,11 @@ TEST_F(SchedulerTest, DeadTokenDisablesDevice) {
 
 TEST_F(SchedulerTest, NextBatchOfAConversationWaitsForThePrevious) {
   message("b@example.com", "one");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   ASSERT_EQ(sender_.sent.size(), 1u);
   clock_.advance(std::chrono::seconds(60));
   message("b@example.com", "two");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   EXPECT_EQ(sender_.sent.size(), 1u) << "batch 2 must not overtake batch 1 in flight";
   scheduler_->onResult(result(sender_.sent[0], DeliveryResult::Outcome::Delivered));
   scheduler_->pumpForTest();  // records batch 1 ...
@@ -223,8 +224,7 @@ TEST_F(SchedulerTest, NextBatchOfAConversationWaitsForThePrevious) {
 
 TEST_F(SchedulerTest, RestartResendsWhatWasInFlight) {
   message("b@example.com", "one");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   ASSERT_EQ(sender_.sent.size(), 1u);
   const std::string id = sender_.sent[0].id;
   make();  // the process died with the push in flight; a new scheduler starts
@@ -239,8 +239,7 @@ TEST_F(SchedulerTest, RestartResendsWhatWasInFlight) {
 TEST_F(SchedulerTest, PushesInFlightAreMarkedAndNotReadAgain) {
   message("b@example.com", "one");
   message("c@example.com", "two");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   ASSERT_EQ(sender_.sent.size(), 2u);
   auto count = [this](const char* sql) {
     Statement& st = db_->prepare(sql);
@@ -263,8 +262,7 @@ TEST_F(SchedulerTest, PushesInFlightAreMarkedAndNotReadAgain) {
 
 TEST_F(SchedulerTest, OutcomeTheDatabaseRefusesIsKeptAndRecordedLater) {
   message("b@example.com", "one");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   ASSERT_EQ(sender_.sent.size(), 1u);
   ASSERT_TRUE(db_->exec("PRAGMA query_only=1").ok());  // as a read-only or full disk
   scheduler_->onResult(result(sender_.sent[0], DeliveryResult::Outcome::Delivered));
@@ -283,8 +281,7 @@ TEST_F(SchedulerTest, OutcomeTheDatabaseRefusesIsKeptAndRecordedLater) {
 
 TEST_F(SchedulerTest, StartThatCannotVoidOldMarksRetriesBeforeDispatching) {
   message("b@example.com", "one");
-  scheduler_->tickNow();
-  scheduler_->pumpForTest();
+  tickAndDispatch();
   ASSERT_EQ(sender_.sent.size(), 1u);
   const std::string id = sender_.sent[0].id;
   ASSERT_TRUE(db_->exec("PRAGMA query_only=1").ok());
