@@ -14,10 +14,13 @@
 #include "plugin/commands.h"
 #include "plugin/daemon_http.h"
 #include "plugin/daemon_scheduler.h"
+#include "plugin/forwarding_monitor.h"
 #include "plugin/log.h"
+#include "plugin/message_text.h"
 #include "plugin/metrics.h"
 #include "plugin/presence.h"
 #include "plugin/publish_intake.h"
+#include "plugin/read_rules.h"
 #include "plugin/retry.h"
 #include "plugin/tick_planner.h"
 #include "plugin/time_zone.h"
@@ -38,9 +41,11 @@ namespace {
 class DaemonObserver : public xmpp::Observer {
  public:
   DaemonObserver(const Config& config, Database& db, Clock& clock,
-                 std::function<Category(const std::string&)> categorize, PresenceTracker& presence)
+                 std::function<Category(const std::string&)> categorize, PresenceTracker& presence,
+                 ForwardingMonitor& forwarding)
       : config_(config),
         presence_(presence),
+        forwarding_(forwarding),
         intake_(db),
         notifications_(db),
         clock_(clock),
@@ -51,14 +56,28 @@ class DaemonObserver : public xmpp::Observer {
     metrics().set("vapush_xmpp_connected", {}, connected ? 1 : 0);
   }
   void onPresence(const xmpp::PresenceEvent& p) override {
-    presence_.onPresence(p.bare, p.resource, p.show, clock_.nowMs(), p.idle_since, p.delay, p.id);
+    const auto came_back = presence_.onPresence(p.bare, p.resource, p.show, clock_.nowMs(),
+                                                p.idle_since, p.delay, p.id);
     metrics().inc("vapush_presences_total");
+    if (came_back) {
+      // The server has delivered everything queued to the client now open (read_rules.h).
+      bool changed = false;
+      const Status s = notifications_.markSeen(p.bare, *came_back, changed);
+      if (!s.ok()) log::error("presence.mark_seen_failed", {{"error", s.message}});
+      if (changed) metrics().inc("vapush_read_marks_total", {{"signal", "came_back"}});
+      log::debug("presence.came_back", {{"user", p.bare}, {"read", changed ? "yes" : "no"}});
+    }
     log::debug(
         "presence",
         {{"user", p.bare}, {"resource", p.resource}, {"show", std::string(toString(p.show))}});
   }
   void onPublishStored(const PublishRecord& r) override {
     metrics().inc("vapush_publishes_total", {{"result", "accepted"}});
+    if (r.has_message) {
+      if (auto warning = forwarding_.onPublish(domainOf(r.device.user))) {
+        log::warn("prosody.no_forwarded_copies", {{"problem", *warning}});
+      }
+    }
     if (!r.device.resource.empty()) {
       presence_.onPublish(r.device.user, r.device.resource, r.device.last_publish);
     }
@@ -70,10 +89,15 @@ class DaemonObserver : public xmpp::Observer {
     metrics().inc("vapush_publishes_total", {{"result", condition}});
   }
 
+  void onPrivilege(const std::string& server, const std::string& ns) override {
+    forwarding_.onPrivilege(server, ns);
+  }
+
   void onForwarded(const xmpp::ForwardedMessage& m) override {
     const TimeMs now = clock_.nowMs();
     const bool from_local = served(m.from_bare);
     const bool to_local = served(m.to_bare);
+    forwarding_.onForwarded(domainOf(to_local ? m.to_bare : m.from_bare));
     if (to_local && !m.body.empty()) {
       // An incoming message for a local user: unread until a read signal comes.
       UnreadMessage u;
@@ -82,24 +106,53 @@ class DaemonObserver : public xmpp::Observer {
       u.sender = m.from;
       u.sender_nick = m.nick;
       u.category = categorize_(m.from_bare);
-      u.body = m.body;
+      u.body = storedBody(m.body, m.encrypted);
       u.message_time = m.stamp.value_or(now);
       u.received = now;
       u.dedupe_key = m.id.empty() ? std::string() : "fwd:" + m.id;
       const Status s = intake_.storeForwarded(u);
       if (!s.ok()) log::error("forwarded.store_failed", {{"error", s.message}});
     }
-    if (from_local) {
-      // The user replied, displayed or received: the peer's earlier messages are read.
-      const Status s = notifications_.markRead(m.from_bare, m.to_bare, now);
-      if (!s.ok()) log::error("forwarded.mark_read_failed", {{"error", s.message}});
-      log::debug("forwarded.read", {{"user", m.from_bare}, {"peer", m.to_bare}});
-    }
+    if (from_local) markRead(m, now);
   }
 
   std::atomic<bool> connected_{false};
 
  private:
+  // The user replied, displayed or received: the peer's earlier messages are read, if
+  // the signal counts (read_rules.h: a receipt from a backgrounded client does not).
+  void markRead(const xmpp::ForwardedMessage& m, TimeMs now) {
+    ReadSignal signal = ReadSignal::Reply;
+    if (m.body.empty()) {
+      if (!m.displayed_id.empty()) {
+        signal = ReadSignal::Displayed;
+      } else if (!m.received_id.empty()) {
+        signal = ReadSignal::Receipt;
+      } else {
+        return;  // chat state or other content: says nothing about reading
+      }
+    }
+    const auto slash = m.from.find('/');
+    const std::string resource = slash == std::string::npos ? "" : m.from.substr(slash + 1);
+    const char* kind = signal == ReadSignal::Reply       ? "reply"
+                       : signal == ReadSignal::Displayed ? "displayed"
+                                                         : "receipt";
+    if (!readSignalCounts(signal, presence_.state(m.from_bare, resource), now,
+                          config_.batching.idle_threshold_ms)) {
+      log::debug("forwarded.read_ignored", {{"user", m.from_bare}, {"signal", kind}});
+      return;
+    }
+    const Status s = notifications_.markRead(m.from_bare, m.to_bare, now);
+    if (!s.ok()) log::error("forwarded.mark_read_failed", {{"error", s.message}});
+    metrics().inc("vapush_read_marks_total", {{"signal", kind}});
+    log::debug("forwarded.read", {{"user", m.from_bare}, {"peer", m.to_bare}, {"signal", kind}});
+  }
+
+  static std::string domainOf(const std::string& bare) {
+    const auto at = bare.find('@');
+    return at == std::string::npos ? bare : bare.substr(at + 1);
+  }
+
   bool served(const std::string& bare) const {
     const auto at = bare.find('@');
     const std::string domain = at == std::string::npos ? bare : bare.substr(at + 1);
@@ -111,6 +164,7 @@ class DaemonObserver : public xmpp::Observer {
 
   const Config& config_;
   PresenceTracker& presence_;
+  ForwardingMonitor& forwarding_;
   IntakeStore intake_;
   NotificationStore notifications_;
   Clock& clock_;
@@ -240,9 +294,11 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   CommandHandler commands(config, devices, preferences, clock, crypto);
   xmpp::CommandAdapter command_adapter(commands);
   PresenceTracker presence;
+  ForwardingMonitor forwarding;
   DaemonObserver observer(
       config, *db, clock,
-      [&config](const std::string& bare) { return categorizeWith(config.agents, bare); }, presence);
+      [&config](const std::string& bare) { return categorizeWith(config.agents, bare); }, presence,
+      forwarding);
 
   // The scheduled job, on its own thread and database connection.
   auto tick_db = Database::open(config.storage.sqlite, error);
@@ -296,7 +352,8 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
         health_db->rollback();
         return s.ok() ? std::string() : s.message;
       },
-      [&](int64_t device) { return sendTestPush(config, *sender, test_pushes, crypto, device); }});
+      [&](int64_t device) { return sendTestPush(config, *sender, test_pushes, crypto, device); },
+      [&forwarding] { return forwarding.warnings(); }});
   if (!config.http.listen.empty() && !http.start(config.http.listen, error)) {
     log::error("http.start_failed", {{"error", error}});
     return 1;

@@ -4,6 +4,8 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include "plugin/log.h"
 #include "plugin/metrics.h"
 
@@ -24,8 +26,13 @@ HttpEndpoint::HttpEndpoint(HttpHandlers handlers)
     res.status = ok ? 200 : 503;
     std::string body = std::string("{\"status\":\"") + (ok ? "ok" : "unavailable") +
                        "\",\"xmpp\":\"" + (xmpp ? "connected" : "disconnected") +
-                       "\",\"database\":\"" + (db.empty() ? "ok" : "unavailable") + "\"}";
-    res.set_content(body, "application/json");
+                       "\",\"database\":\"" + (db.empty() ? "ok" : "unavailable") + "\"";
+    if (handlers_.warnings) {
+      nlohmann::json list = handlers_.warnings();
+      body +=
+          ",\"warnings\":" + list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    res.set_content(body + "}", "application/json");
   });
   server_->Post("/admin/test-push", [this](const httplib::Request& req, httplib::Response& res) {
     if (req.remote_addr != "127.0.0.1" && req.remote_addr != "::1") {

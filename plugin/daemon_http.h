@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -22,6 +23,8 @@ struct HttpHandlers {
   std::function<std::string()> database_problem;
   // Sends a test push to a device; returns HTTP status and a JSON body.
   std::function<std::pair<int, std::string>(int64_t device)> test_push;
+  // Problems worth an operator's attention that do not make vapushd unhealthy.
+  std::function<std::vector<std::string>()> warnings;
 };
 
 class HttpEndpoint {

@@ -120,7 +120,7 @@ int64_t Scheduler::tick(TimeMs now) {
     log::error("tick.load_failed", {{"error", s.message}});
     return 0;
   }
-  if (snapshot.messages.empty()) return 0;
+  if (snapshot.messages.empty() && snapshot.read_changed.empty()) return 0;
   int64_t batch = 0;
   s = store_.nextBatchId(batch);
   if (!s.ok()) {

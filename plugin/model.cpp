@@ -44,6 +44,8 @@ constexpr std::pair<RowState, std::string_view> kRowStates[] = {
     {RowState::Failed, "failed"},
     {RowState::Suppressed, "suppressed"},
     {RowState::Expired, "expired"}};
+constexpr std::pair<PushKind, std::string_view> kPushKinds[] = {{PushKind::Alert, "alert"},
+                                                                {PushKind::Badge, "badge"}};
 
 }  // namespace
 
@@ -52,9 +54,11 @@ std::string_view toString(Category c) { return name(kCategories, c); }
 std::string_view toString(Protocol p) { return name(kProtocols, p); }
 std::string_view toString(Show s) { return name(kShows, s); }
 std::string_view toString(RowState s) { return name(kRowStates, s); }
+std::string_view toString(PushKind k) { return name(kPushKinds, k); }
 std::optional<Platform> platformFromString(std::string_view s) { return lookup(kPlatforms, s); }
 std::optional<Category> categoryFromString(std::string_view s) { return lookup(kCategories, s); }
 std::optional<Protocol> protocolFromString(std::string_view s) { return lookup(kProtocols, s); }
 std::optional<RowState> rowStateFromString(std::string_view s) { return lookup(kRowStates, s); }
+std::optional<PushKind> pushKindFromString(std::string_view s) { return lookup(kPushKinds, s); }
 
 }  // namespace vapush

@@ -60,6 +60,7 @@ struct Device {
   TimeMs created = 0;
   TimeMs updated = 0;
   TimeMs last_publish = 0;  // last XEP-0357 publish for this node (0 = never)
+  int badge = 0;            // badge last planned for this device (alert or badge update)
 };
 
 // One incoming message not yet read by its recipient (table `unread_message`).
@@ -75,7 +76,8 @@ struct UnreadMessage {
   TimeMs received = 0;         // when vapush stored it
   int64_t device_id = 0;       // device whose node the publish was for; 0 = forwarded copy
   std::string dedupe_key;      // identifies the same message seen twice; may be empty
-  bool read = false;           // read elsewhere (forwarded read signal)
+  bool read = false;           // read (a forwarded read signal, or the user came back)
+  bool came_back = false;      // read because a resource of the user came back after it
   int64_t notified_batch = 0;  // batch that consumed it; 0 = not yet
 };
 
@@ -140,6 +142,14 @@ struct NotificationRow {
   std::string push_id;     // PushRequest::id of the push this row travels in
 };
 
+// What a push is for.
+enum class PushKind {
+  Alert,  // visible notification about one conversation's new messages
+  Badge,  // silent badge update (APNs background push, FCM data-only), no conversation
+};
+std::string_view toString(PushKind k);
+std::optional<PushKind> pushKindFromString(std::string_view s);
+
 // One push to one device about one conversation (the unit the dispatcher sends).
 struct PushRequest {
   std::string id;  // 32 hex; stable across retries (becomes apns-id / collapse base)
@@ -157,6 +167,7 @@ struct PushRequest {
   std::string language;
   TimeMs oldest_message_time = 0;
   int64_t batch = 0;
+  PushKind kind = PushKind::Alert;
 };
 
 }  // namespace vapush

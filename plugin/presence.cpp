@@ -2,7 +2,10 @@
 // Presence tracker.
 #include "plugin/presence.h"
 
+#include <algorithm>
 #include <functional>
+
+#include "plugin/read_rules.h"
 
 namespace vapush {
 
@@ -31,20 +34,24 @@ PresenceTracker::Entry& PresenceTracker::entry(std::string_view bare, std::strin
   return list.back();
 }
 
-void PresenceTracker::onPresence(std::string_view bare, std::string_view resource, Show show,
-                                 TimeMs at, std::optional<TimeMs> idle_since,
-                                 std::optional<TimeMs> delay, std::string_view id) {
+std::optional<TimeMs> PresenceTracker::onPresence(std::string_view bare, std::string_view resource,
+                                                  Show show, TimeMs at,
+                                                  std::optional<TimeMs> idle_since,
+                                                  std::optional<TimeMs> delay,
+                                                  std::string_view id) {
   std::lock_guard<std::mutex> lock(mutex_);
   Entry& e = entry(bare, resource);
   const uint32_t id_hash =
       id.empty() ? 0 : static_cast<uint32_t>(std::hash<std::string_view>{}(id) | 1u);
   // ejabberd with a roster subscription delivers each explicit presence twice, same id.
-  if (id_hash != 0 && id_hash == e.last_id_hash && e.state.show == show) return;
-  const TimeMs when = delay.value_or(at);
+  if (id_hash != 0 && id_hash == e.last_id_hash && e.state.show == show) return std::nullopt;
+  // A delay stamp in the future is a wrong clock, not news from the future.
+  const TimeMs when = std::min(delay.value_or(at), at);
   // A replayed presence never overrides what we learnt later.
-  if (delay && e.state.since > when) return;
+  if (delay && e.state.since > when) return std::nullopt;
   auto active = [](Show s) { return s == Show::Available || s == Show::Chat || s == Show::Dnd; };
   const bool was_active = active(e.state.show) && e.state.hibernated_since == 0;
+  const bool was_reading = showMeansReading(e.state.show) && e.state.hibernated_since == 0;
   e.last_id_hash = id_hash;
   if (show != e.state.show) e.state.since = when;
   e.state.show = show;
@@ -53,6 +60,7 @@ void PresenceTracker::onPresence(std::string_view bare, std::string_view resourc
     e.state.last_available = when;  // back from away/offline/hibernation on this device
   }
   if (show != Show::Unavailable) e.state.hibernated_since = 0;
+  return cameBackAt(was_reading, show, when);
 }
 
 void PresenceTracker::onPublish(std::string_view bare, std::string_view resource, TimeMs at) {

@@ -45,10 +45,11 @@ class PresenceTracker : public PresenceView {
  public:
   // `delay` (XEP-0203) marks a replayed presence (Prosody at connect): it takes effect as
   // of its stamp and never overrides newer knowledge. `id` de-duplicates the second copy
-  // ejabberd delivers when a roster subscription exists too.
-  void onPresence(std::string_view bare, std::string_view resource, Show show, TimeMs at,
-                  std::optional<TimeMs> idle_since, std::optional<TimeMs> delay,
-                  std::string_view id);
+  // ejabberd delivers when a roster subscription exists too. Returns the moment the
+  // resource came back into use for reading (read_rules.h: cameBackAt), if it did.
+  std::optional<TimeMs> onPresence(std::string_view bare, std::string_view resource, Show show,
+                                   TimeMs at, std::optional<TimeMs> idle_since,
+                                   std::optional<TimeMs> delay, std::string_view id);
   // The server published for `resource` (empty = unknown): that session is offline or
   // hibernated as of `at`.
   void onPublish(std::string_view bare, std::string_view resource, TimeMs at);

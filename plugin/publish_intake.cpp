@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "plugin/message_text.h"
 #include "plugin/registration.h"
 #include "plugin/secret.h"
 #include "plugin/text.h"
@@ -45,7 +46,7 @@ void PublishIntake::fillMessage(const PublishRequest& r, PublishRecord& record) 
   m.conversation = bareJid(r.last_sender);
   m.sender = r.last_sender;
   m.category = m.conversation.empty() ? Category::Chat : categorize_(m.conversation);
-  m.body = r.last_body;
+  m.body = storedBody(r.last_body, false);  // an encryption fallback is not worth showing
   m.message_time = clock_.nowMs();
   m.received = m.message_time;
   m.device_id = record.device.id;

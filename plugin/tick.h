@@ -16,7 +16,16 @@ struct TickSnapshot {
   std::vector<UnreadMessage> messages;                 // not yet notified, oldest first
   std::map<std::string, std::vector<Device>> devices;  // by user (those with messages)
   std::map<std::string, Preferences> preferences;      // by user (those with messages)
-  std::map<std::string, int> unread_totals;            // by user: unread, not read
+  std::map<std::string, int> unread_totals;            // by user: messages not read
+  // (user, conversation) -> messages not read in that conversation, across batches.
+  std::map<std::pair<std::string, std::string>, int> conversation_unread;
+  // by user: the last time a resource came back into use; messages received before it
+  // count as read (came back), even if their read mark is not written yet.
+  std::map<std::string, TimeMs> seen_until;
+  // Users some of whose messages became read since an earlier tick, with the counter
+  // value read (their devices, totals and preferences are loaded too): candidates for
+  // a silent badge update.
+  std::map<std::string, int64_t> read_changed;
 };
 
 // What a tick decided, written atomically by NotificationStore::commitBatch().
@@ -27,6 +36,10 @@ struct BatchOutcome {
   std::vector<PushRequest> pushes;
   std::vector<int64_t> consumed;  // unread_message ids marked notified by this batch
   std::vector<int64_t> held;      // ids left for a later tick (quiet hours: hold)
+  // Badge now planned for each device (alert pushes and badge updates).
+  std::vector<std::pair<int64_t, int>> device_badges;
+  // read_changed entries handled (cleared unless the counter moved on meanwhile).
+  std::vector<std::pair<std::string, int64_t>> read_handled;
 };
 
 }  // namespace vapush

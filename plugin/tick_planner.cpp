@@ -3,6 +3,11 @@
 #include "plugin/tick_planner.h"
 
 #include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "plugin/read_rules.h"
 
 namespace vapush {
 namespace {
@@ -19,23 +24,78 @@ bool categoryOn(const Preferences& p, Category c) {
   return true;
 }
 
-// Whether `device` is in use, and if so whether it came back after `m` arrived.
-const char* inUseReason(const Device& device, const UnreadMessage& m, TimeMs now,
-                        const PlannerContext& ctx) {
+// The device's resource state as the planner sees it, with a publish for its node newer
+// than its last presence counting as hibernation; nullopt = never seen online.
+std::optional<ResourceState> deviceState(const Device& device, const PlannerContext& ctx) {
+  auto s = ctx.presence.state(device.user, device.resource);
+  if (!s) return std::nullopt;
+  if (device.last_publish > s->last_available && device.last_publish > s->since) {
+    s->hibernated_since = std::max(s->hibernated_since, device.last_publish);
+  }
+  return s;
+}
+
+bool deviceInUse(const Device& device, TimeMs now, const PlannerContext& ctx) {
   if (device.resource.empty()) {
     // Unknown resource: only a publish for its node tells us it is not in use
     // (servers publish for offline or hibernated sessions only).
-    return device.last_publish > 0 ? nullptr : reason::kDeviceActive;
+    return device.last_publish == 0;
   }
-  const auto s = ctx.presence.state(device.user, device.resource);
-  if (!s) return nullptr;  // never seen online: offline
-  ResourceState state = *s;
-  // A publish for this node newer than its last presence means hibernated.
-  if (device.last_publish > state.last_available && device.last_publish > state.since) {
-    state.hibernated_since = std::max(state.hibernated_since, device.last_publish);
+  const auto s = deviceState(device, ctx);
+  return s && inUse(*s, now, ctx.batching.idle_threshold_ms);
+}
+
+// Whether `device` is in use, and if so whether it came back after `m` arrived.
+const char* inUseReason(const Device& device, const UnreadMessage& m, TimeMs now,
+                        const PlannerContext& ctx) {
+  if (!deviceInUse(device, now, ctx)) return nullptr;
+  const auto s = deviceState(device, ctx);
+  return s && s->last_available > m.received ? reason::kCameBack : reason::kDeviceActive;
+}
+
+// One push per phone: devices registered twice (account and room, same token) share it.
+using PushKey = std::tuple<std::string, std::string, std::string>;  // app, token, conversation
+
+template <typename Map, typename Key>
+typename Map::mapped_type countOf(const Map& map, const Key& key) {
+  const auto it = map.find(key);
+  return it == map.end() ? typename Map::mapped_type{} : it->second;
+}
+
+// Silent badge updates (read_rules.h): for each user whose messages became read since
+// the last tick, every enabled device not in use that was last given a higher badge gets
+// one update with the user's unread total, unless this tick already pushes to it (an
+// alert carries the badge too). One per token, never an alert.
+void planBadgeUpdates(const TickSnapshot& snap, TimeMs now, int64_t batch, PlannerContext& ctx,
+                      const std::set<std::pair<std::string, std::string>>& pushed_tokens,
+                      BatchOutcome& out) {
+  for (const auto& [user, version] : snap.read_changed) {
+    out.read_handled.emplace_back(user, version);
+    const auto dit = snap.devices.find(user);
+    if (dit == snap.devices.end()) continue;
+    const int total = countOf(snap.unread_totals, user);
+    std::map<std::pair<std::string, std::string>, size_t> planned;  // (app, token) -> push
+    for (const Device& d : dit->second) {
+      if (!d.enabled || d.badge <= total || pushed_tokens.count({d.app, d.token})) continue;
+      if (deviceInUse(d, now, ctx)) continue;  // the open app shows its own badge
+      out.device_badges.emplace_back(d.id, total);
+      if (planned.count({d.app, d.token})) continue;
+      planned[{d.app, d.token}] = out.pushes.size();
+      PushRequest p;
+      p.kind = PushKind::Badge;
+      p.id = ctx.new_id();
+      p.device = d.id;
+      p.user = user;
+      p.app = d.app;
+      p.platform = d.platform;
+      p.token = d.token;
+      p.badge = total;
+      p.language = d.language;
+      p.oldest_message_time = now;
+      p.batch = batch;
+      out.pushes.push_back(std::move(p));
+    }
   }
-  if (!inUse(state, now, ctx.batching.idle_threshold_ms)) return nullptr;
-  return state.last_available > m.received ? reason::kCameBack : reason::kDeviceActive;
 }
 
 }  // namespace
@@ -57,8 +117,9 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
   out.batch = batch;
   out.started = now;
   static const Preferences kDefaults;
-  // (device, conversation) -> index into out.pushes, plus the messages in each push.
-  std::map<std::pair<int64_t, std::string>, size_t> push_index;
+  // (app, token, conversation) -> index into out.pushes, plus the messages in each push.
+  std::map<PushKey, size_t> push_index;
+  std::set<std::pair<std::string, std::string>> pushed_tokens;  // (app, token)
   std::vector<const UnreadMessage*> last_of_push;
   std::vector<bool> preview_of_push;
 
@@ -66,7 +127,9 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
     const auto pit = snap.preferences.find(m.user);
     const Preferences& prefs = pit == snap.preferences.end() ? kDefaults : pit->second;
     const bool quiet = prefs.quiet_hours && inQuietHours(*prefs.quiet_hours, now, ctx.zones);
-    if (quiet && ctx.batching.quiet_hours == QuietHoursMode::Hold && !m.read) {
+    const bool came_back =
+        m.came_back || seenOnReturn(m.received, countOf(snap.seen_until, m.user));
+    if (quiet && ctx.batching.quiet_hours == QuietHoursMode::Hold && !m.read && !came_back) {
       out.held.push_back(m.id);
       continue;
     }
@@ -80,6 +143,8 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
     if (now - m.message_time > ctx.batching.push_ttl_ms) {
       user_reason = reason::kTooOld;
       user_state = RowState::Expired;
+    } else if (came_back) {
+      user_reason = reason::kCameBack;  // delivered to a client that was open afterwards
     } else if (m.read) {
       user_reason = reason::kReadElsewhere;
     } else if (!categoryOn(prefs, m.category)) {
@@ -118,7 +183,7 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
         continue;
       }
       row.state = RowState::Pending;
-      auto [it, fresh] = push_index.emplace(std::make_pair(d.id, m.conversation), 0);
+      auto [it, fresh] = push_index.emplace(PushKey{d.app, d.token, m.conversation}, 0);
       if (fresh) {
         it->second = out.pushes.size();
         PushRequest p;
@@ -132,8 +197,9 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
         p.language = d.language;
         p.oldest_message_time = m.message_time;
         p.batch = batch;
-        const auto total = snap.unread_totals.find(m.user);
-        p.badge = total == snap.unread_totals.end() ? 0 : total->second;
+        p.badge = countOf(snap.unread_totals, m.user);
+        p.unread = 0;
+        pushed_tokens.insert({d.app, d.token});
         out.pushes.push_back(std::move(p));
         last_of_push.push_back(&m);
         preview_of_push.push_back(prefs.preview);
@@ -148,11 +214,29 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
   for (size_t i = 0; i < out.pushes.size(); ++i) {
     PushRequest& p = out.pushes[i];
     const UnreadMessage& last = *last_of_push[i];
+    const int in_push = p.unread;  // messages of this batch in the push
+    // `unread` is the truth across batches: not-read messages of this conversation.
+    p.unread = std::max(in_push,
+                        countOf(snap.conversation_unread, std::make_pair(p.user, p.conversation)));
     p.category = last.category;
     p.title = pushTitle(last);
-    p.body = pushBody(last, p.unread, preview_of_push[i]);
+    p.body = pushBody(last, in_push, preview_of_push[i]);
     if (p.badge < p.unread) p.badge = p.unread;
   }
+  // Every device that shares a pushed token now shows that push's badge.
+  std::map<std::pair<std::string, std::string>, int> token_badge;
+  for (const PushRequest& p : out.pushes) {
+    int& b = token_badge[{p.app, p.token}];
+    b = std::max(b, p.badge);
+  }
+  for (const auto& [user, devices] : snap.devices) {
+    for (const Device& d : devices) {
+      if (auto it = token_badge.find({d.app, d.token}); it != token_badge.end() && d.enabled) {
+        out.device_badges.emplace_back(d.id, it->second);
+      }
+    }
+  }
+  planBadgeUpdates(snap, now, batch, ctx, pushed_tokens, out);
   return out;
 }
 

@@ -18,7 +18,7 @@ namespace vapush {
 // Why a message does not become a push to a device. Values are stored and counted.
 namespace reason {
 inline constexpr const char* kDeviceActive = "device_active";  // device in use all along
-inline constexpr const char* kCameBack = "came_back";          // device came back after the message
+inline constexpr const char* kCameBack = "came_back";  // user (or device) back after it arrived
 inline constexpr const char* kReadElsewhere = "read_elsewhere";  // read signal seen
 inline constexpr const char* kCategoryOff = "category_off";      // user turned it off
 inline constexpr const char* kMuted = "muted";                   // conversation muted

@@ -32,6 +32,10 @@ json payloadJson(const PushRequest& p, const std::string& body) {
 }  // namespace
 
 std::string apnsPayload(const PushRequest& p) {
+  if (p.kind == PushKind::Badge) {
+    // Silent badge update: a background push with the badge only (no alert, no sound).
+    return dump(json{{"aps", {{"content-available", 1}, {"badge", p.badge}}}, {"kind", "badge"}});
+  }
   std::string out = dump(payloadJson(p, p.body));
   if (out.size() <= kApnsMaxPayload) return out;
   // Binary search for the longest body prefix (cut on a UTF-8 boundary, plus "…") that
@@ -77,13 +81,21 @@ HttpRequest apnsRequest(const AppConfig& app, const PushRequest& p, const std::s
   HttpRequest r;
   r.url = app.endpoint + "/3/device/" + p.token;
   r.body = apnsPayload(p);
-  r.headers = {"apns-topic: " + app.topic,
-               "apns-push-type: alert",
-               "apns-priority: 10",
-               "apns-expiration: " + std::to_string((now_ms + ttl_ms) / 1000),
-               "apns-collapse-id: " + apnsCollapseId(p.conversation),
-               "apns-id: " + apnsId(p.id),
-               "content-type: application/json"};
+  const std::string expiration = "apns-expiration: " + std::to_string((now_ms + ttl_ms) / 1000);
+  if (p.kind == PushKind::Badge) {
+    // Apple: background pushes must use priority 5 (10 is an error for them).
+    r.headers = {"apns-topic: " + app.topic, "apns-push-type: background",
+                 "apns-priority: 5",         expiration,
+                 "apns-id: " + apnsId(p.id), "content-type: application/json"};
+  } else {
+    r.headers = {"apns-topic: " + app.topic,
+                 "apns-push-type: alert",
+                 "apns-priority: 10",
+                 expiration,
+                 "apns-collapse-id: " + apnsCollapseId(p.conversation),
+                 "apns-id: " + apnsId(p.id),
+                 "content-type: application/json"};
+  }
   if (!jwt.empty()) r.headers.push_back("authorization: bearer " + jwt);
   return r;
 }

@@ -81,6 +81,17 @@ std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse&
 }
 
 std::string fcmMessage(const PushRequest& p, int64_t ttl_ms) {
+  if (p.kind == PushKind::Badge) {
+    // Silent badge update: data only (never shown by Android itself), normal priority,
+    // one pending per device (collapse key).
+    json message = {{"token", p.token},
+                    {"data", {{"badge", std::to_string(p.badge)}, {"kind", "badge"}}},
+                    {"android",
+                     {{"priority", "normal"},
+                      {"collapse_key", "badge"},
+                      {"ttl", std::to_string(ttl_ms / 1000) + "s"}}}};
+    return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
   // FCM data values must be strings.
   json data = {{"conversation", p.conversation},
                {"category", std::string(toString(p.category))},

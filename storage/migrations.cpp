@@ -147,6 +147,23 @@ DROP INDEX push_by_pair;
 CREATE INDEX push_due ON push(next_attempt) WHERE state='pending' AND in_flight=0;
 CREATE INDEX push_pending_pair ON push(device, conversation, batch) WHERE state='pending';
 )sql",
+    // 3 -> 4: unread truth. user_state keeps, per user, the last moment a resource came
+    // back into use (messages received before it were delivered to an open client, so
+    // they are read) and a counter bumped whenever some of the user's messages became
+    // read (the tick then checks the user's devices for a badge that is too high; the
+    // partial index finds those users without a scan). device.badge is the badge last
+    // planned for the device; push.kind tells alert pushes from silent badge updates.
+    // unread_message.read: 0 unread, 1 read signal (marker, reply), 2 came back.
+    R"sql(
+CREATE TABLE user_state(
+  user         TEXT PRIMARY KEY,
+  seen_until   INTEGER NOT NULL DEFAULT 0,
+  read_changed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX user_state_read_changed ON user_state(user) WHERE read_changed<>0;
+ALTER TABLE device ADD COLUMN badge INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE push ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert' CHECK (kind IN ('alert','badge'));
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

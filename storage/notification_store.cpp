@@ -46,21 +46,46 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
     m.device_id = st.int64(9);
     m.dedupe_key = st.text(10);
     m.read = st.int64(11) != 0;
+    m.came_back = st.int64(11) == kReadCameBack;
     out.messages.push_back(std::move(m));
   }
   s = st.status("load unread messages");
+  // Users whose messages became read since an earlier tick: badge update candidates.
+  Statement& changed =
+      db_.prepare("SELECT user, read_changed FROM user_state WHERE read_changed<>0 LIMIT ?");
+  changed.reset().bind(1, static_cast<int64_t>(limit));
+  while (s.ok() && changed.step()) out.read_changed[changed.text(0)] = changed.int64(1);
+  if (s.ok()) s = changed.status("load read changes");
+  std::vector<std::string> users;
+  for (const auto& m : out.messages) users.push_back(m.user);
+  for (const auto& [user, version] : out.read_changed) users.push_back(user);
   SqliteDeviceRepository devices(db_);
   SqlitePreferencesRepository preferences(db_);
-  for (const auto& m : out.messages) {
+  Statement& seen = db_.prepare("SELECT seen_until FROM user_state WHERE user=?");
+  // Not read: neither marked nor received before the user last came back.
+  Statement& unread = db_.prepare(
+      "SELECT conversation, count(*) FROM unread_message WHERE user=? AND read=0 AND "
+      "received>=? GROUP BY conversation");
+  for (const auto& user : users) {
     if (!s.ok()) break;
-    if (out.devices.count(m.user)) continue;
-    s = devices.listByUser(m.user, out.devices[m.user]);
-    if (s.ok()) s = preferences.load(m.user, out.preferences[m.user]);
+    if (out.devices.count(user)) continue;
+    s = devices.listByUser(user, out.devices[user]);
+    if (s.ok()) s = preferences.load(user, out.preferences[user]);
     if (!s.ok()) break;
-    Statement& total = db_.prepare("SELECT count(*) FROM unread_message WHERE user=? AND read=0");
-    total.reset().bind(1, m.user);
-    out.unread_totals[m.user] = total.step() ? static_cast<int>(total.int64(0)) : 0;
-    total.reset();
+    const TimeMs seen_until = seen.reset().bind(1, user).step() ? seen.int64(0) : 0;
+    s = seen.status("load seen");
+    seen.reset();
+    if (seen_until > 0) out.seen_until[user] = seen_until;
+    unread.reset().bind(1, user).bind(2, seen_until);
+    int total = 0;
+    while (s.ok() && unread.step()) {
+      const int n = static_cast<int>(unread.int64(1));
+      out.conversation_unread[{user, unread.text(0)}] = n;
+      total += n;
+    }
+    if (s.ok()) s = unread.status("count unread");
+    unread.reset();
+    out.unread_totals[user] = total;
   }
   db_.exec("COMMIT");
   return s;
@@ -90,7 +115,7 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
       Statement& st = db_.prepare(
           "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
           "category, title, body, badge, unread, language, oldest_message_time, batch, "
-          "created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+          "created, updated, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       st.reset()
           .bind(1, p.id)
           .bind(2, p.device)
@@ -109,6 +134,7 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
           .bind(15, p.batch)
           .bind(16, now)
           .bind(17, now)
+          .bind(18, toString(p.kind))
           .step();
       s = st.status("insert push");
     }
@@ -148,6 +174,20 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
       st.reset().bind(1, o.batch).bind(2, id).step();
       s = st.status("mark notified");
     }
+    for (const auto& [device, badge] : o.device_badges) {
+      if (!s.ok()) return s;
+      Statement& st = db_.prepare("UPDATE device SET badge=? WHERE id=?");
+      st.reset().bind(1, int64_t{badge}).bind(2, device).step();
+      s = st.status("record device badge");
+    }
+    for (const auto& [user, version] : o.read_handled) {
+      if (!s.ok()) return s;
+      // A read mark after the snapshot moved the counter on: the next tick looks again.
+      Statement& st =
+          db_.prepare("UPDATE user_state SET read_changed=0 WHERE user=? AND read_changed=?");
+      st.reset().bind(1, user).bind(2, version).step();
+      s = st.status("clear read change");
+    }
     return s;
   });
 }
@@ -160,7 +200,7 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
   // per-pair minimum is one lookup in push_pending_pair. In-flight pushes are not read.
   Statement& st = db_.prepare(
       "SELECT id, device, user, app, platform, token, conversation, category, title, body, "
-      "badge, unread, language, oldest_message_time, batch, attempts FROM push p "
+      "badge, unread, language, oldest_message_time, batch, attempts, kind FROM push p "
       "WHERE state='pending' AND in_flight=0 AND next_attempt<=? AND batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
       "q.state='pending') ORDER BY next_attempt LIMIT ?");
@@ -183,6 +223,7 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
     p.oldest_message_time = st.int64(13);
     p.batch = st.int64(14);
     attempts.push_back(static_cast<int>(st.int64(15)));
+    p.kind = pushKindFromString(st.text(16)).value_or(PushKind::Alert);
     out.push_back(std::move(p));
   }
   return st.status("due pushes");
@@ -287,11 +328,49 @@ Status NotificationStore::expireBefore(TimeMs cutoff, TimeMs now, int& expired) 
 
 Status NotificationStore::markRead(const std::string& user, const std::string& conversation,
                                    TimeMs until) {
+  return inTransaction(db_, [&]() -> Status {
+    Statement& st = db_.prepare(
+        "UPDATE unread_message SET read=? WHERE user=? AND (?='' OR conversation=?) AND "
+        "message_time<=? AND read=0");
+    st.reset()
+        .bind(1, kReadSignal)
+        .bind(2, user)
+        .bind(3, conversation)
+        .bind(4, conversation)
+        .bind(5, until)
+        .step();
+    Status s = st.status("mark read");
+    if (s.ok() && sqlite3_changes(db_.handle()) > 0) s = noteReadChange(user, 0);
+    return s;
+  });
+}
+
+Status NotificationStore::markSeen(const std::string& user, TimeMs until, bool& changed) {
+  changed = false;
+  return inTransaction(db_, [&]() -> Status {
+    // Users without a device are never pushed: nothing to remember for them.
+    Statement& has = db_.prepare("SELECT 1 FROM device WHERE user=? LIMIT 1");
+    const bool registered = has.reset().bind(1, user).step();
+    Status s = has.status("device lookup");
+    has.reset();
+    if (!s.ok() || !registered) return s;
+    Statement& st =
+        db_.prepare("UPDATE unread_message SET read=? WHERE user=? AND received<? AND read=0");
+    st.reset().bind(1, int64_t{kReadCameBack}).bind(2, user).bind(3, until).step();
+    s = st.status("mark seen");
+    if (!s.ok()) return s;
+    changed = sqlite3_changes(db_.handle()) > 0;
+    return noteReadChange(user, until, changed);
+  });
+}
+
+Status NotificationStore::noteReadChange(const std::string& user, TimeMs seen_until, bool changed) {
   Statement& st = db_.prepare(
-      "UPDATE unread_message SET read=1 WHERE user=? AND (?='' OR conversation=?) AND "
-      "message_time<=? AND read=0");
-  st.reset().bind(1, user).bind(2, conversation).bind(3, conversation).bind(4, until).step();
-  return st.status("mark read");
+      "INSERT INTO user_state(user, seen_until, read_changed) VALUES (?,?,?) "
+      "ON CONFLICT(user) DO UPDATE SET seen_until=max(seen_until, excluded.seen_until), "
+      "read_changed=read_changed+excluded.read_changed");
+  st.reset().bind(1, user).bind(2, seen_until).bind(3, int64_t{changed ? 1 : 0}).step();
+  return st.status("note read change");
 }
 
 Status NotificationStore::prune(TimeMs cutoff, int& deleted) {
@@ -302,6 +381,8 @@ Status NotificationStore::prune(TimeMs cutoff, int& deleted) {
         "DELETE FROM push WHERE state<>'pending' AND updated<?",
         "DELETE FROM unread_message WHERE (notified_batch<>0 OR read=1) AND received<?",
         "DELETE FROM batch WHERE finished<?",
+        // Messages received before seen_until are gone by now: the moment says nothing.
+        "DELETE FROM user_state WHERE read_changed=0 AND seen_until<?",
     };
     for (const char* sql : statements) {
       Statement& st = db_.prepare(sql);

@@ -66,14 +66,24 @@ class NotificationStore {
   // Marks the pending pushes (and rows) of messages older than `cutoff` expired.
   Status expireBefore(TimeMs cutoff, TimeMs now, int& expired);
   // Marks a user's messages read (all conversations if `conversation` is empty) up to
-  // `until`; their unnotified messages will be suppressed as read elsewhere.
+  // `until`; their unnotified messages will be suppressed as read elsewhere, and the
+  // next tick checks the user's devices for a badge update.
   Status markRead(const std::string& user, const std::string& conversation, TimeMs until);
+  // A resource of `user` came back into use at `until` (read_rules.h): remembers the
+  // moment and marks every message received before it read. Does nothing for users
+  // without a device. `changed`: some message became read.
+  Status markSeen(const std::string& user, TimeMs until, bool& changed);
+  // unread_message.read values.
+  static constexpr int64_t kReadSignal = 1;    // forwarded read signal (marker, reply)
+  static constexpr int64_t kReadCameBack = 2;  // the user came back after it arrived
   // Deletes notified/read messages, finished pushes and rows older than `cutoff`.
   Status prune(TimeMs cutoff, int& deleted);
   // Unread backlog (messages not yet notified), for metrics.
   Status backlog(int64_t& count);
 
  private:
+  // Upserts user_state: seen_until at least `seen_until`; read_changed bumped if `changed`.
+  Status noteReadChange(const std::string& user, TimeMs seen_until, bool changed = true);
   Database& db_;
 };
 

@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kDeviceColumns =
     "id, user, app, platform, token, node, secret_hash, resource, device_id, language, "
-    "protocol, enabled, created, updated, last_publish";
+    "protocol, enabled, created, updated, last_publish, badge";
 
 Device readDevice(const Statement& st) {
   Device d;
@@ -26,6 +26,7 @@ Device readDevice(const Statement& st) {
   d.created = st.int64(12);
   d.updated = st.int64(13);
   d.last_publish = st.int64(14);
+  d.badge = static_cast<int>(st.int64(15));  // written by the tick only (not bindDevice)
   return d;
 }
 

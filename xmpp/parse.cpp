@@ -193,6 +193,11 @@ std::optional<ForwardedMessage> parseForwarded(const gloox::Tag& outer) {
   if (const gloox::Tag* delay = child(fwd, "delay", "urn:xmpp:delay")) {
     m.stamp = parseXmppTime(delay->findAttribute("stamp"));
   }
+  m.encrypted = child(inner, "encrypted", "eu.siacs.conversations.axolotl") != nullptr ||
+                child(inner, "encrypted", "urn:xmpp:omemo:2") != nullptr ||
+                child(inner, "openpgp", "urn:xmpp:openpgp:0") != nullptr ||
+                child(inner, "x", "jabber:x:encrypted") != nullptr ||
+                child(inner, "encryption", "urn:xmpp:eme:0") != nullptr;
   return m;
 }
 

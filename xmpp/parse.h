@@ -49,6 +49,7 @@ struct ForwardedMessage {
   std::string displayed_id;     // XEP-0333 <displayed id=.../>, if any
   std::string received_id;      // XEP-0184 <received id=.../>, if any
   std::optional<TimeMs> stamp;  // XEP-0203 delay inside <forwarded/>, if any
+  bool encrypted = false;       // OMEMO, OpenPGP (XEP-0027/0373) or an XEP-0380 EME hint
 };
 
 // Parses <message><forwarded xmlns='urn:xmpp:forward:0'><message .../></forwarded>.

@@ -98,6 +98,7 @@ void Service::onMessage(const gloox::Tag& message) {
     log::info("xmpp.privileges", {{"from", message.findAttribute("from")},
                                   {"namespace", ns},
                                   {"granted", list.empty() ? "none" : list}});
+    observer_.onPrivilege(message.findAttribute("from"), ns);
     return;
   }
   if (message.findAttribute("type") == "error") return;

@@ -30,6 +30,8 @@ class Observer {
   virtual void onPublishRefused(const std::string& condition) = 0;
   // A forwarded copy of a message from/to a served user arrived from a served server.
   virtual void onForwarded(const ForwardedMessage& message) = 0;
+  // A served server announced its XEP-0356 privileges (`ns` tells ejabberd from Prosody).
+  virtual void onPrivilege(const std::string& /*server*/, const std::string& /*ns*/) {}
 };
 
 // XEP-0050 commands, implemented elsewhere. Called on the XMPP thread.
