@@ -2,6 +2,7 @@
 // Batcher policy: who gets a push, when, and about what.
 #include "plugin/tick_planner.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -133,8 +134,16 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
       out.held.push_back(m.id);
       continue;
     }
-    out.consumed.push_back(m.id);
     const auto dit = snap.devices.find(m.user);
+    if (dit != snap.devices.end() && m.device_id == 0 && now - m.received < kCopySettleMs &&
+        !m.read && !came_back &&
+        std::any_of(dit->second.begin(), dit->second.end(), [&](const Device& d) {
+          return d.enabled && inUseReason(d, m, now, ctx) == reason::kDeviceActive;
+        })) {
+      out.held.push_back(m.id);  // a fresh copy for a device that looks in use: wait
+      continue;
+    }
+    out.consumed.push_back(m.id);
     if (dit == snap.devices.end()) continue;  // nobody to notify: consumed without rows
 
     // Reasons that hold for every device of the user.

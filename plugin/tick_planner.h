@@ -27,6 +27,12 @@ inline constexpr const char* kOtherResourceActive = "other_resource_active";
 inline constexpr const char* kTooOld = "too_old";  // older than batching.push_ttl
 }  // namespace reason
 
+// A forwarded copy reaches vapush at once; the server's publish for a hibernated session
+// comes about 1 s later (Prosody batches it), and only that publish tells a hibernated
+// device from one in use. A copy younger than this, for a user with a device that looks
+// in use, waits for the next tick instead of being suppressed as seen.
+inline constexpr TimeMs kCopySettleMs = 3'000;
+
 struct PlannerContext {
   const BatchingConfig& batching;
   const PresenceView& presence;

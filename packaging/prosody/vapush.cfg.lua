@@ -24,7 +24,7 @@ VirtualHost "@DOMAIN@"
         "privilege";    -- XEP-0356 (prosody-modules)
         "cloud_notify"; -- XEP-0357 (prosody-modules)
         "smacks";       -- XEP-0198 (core module in 0.12)
-        -- "firewall";  -- optional, see vapush-forward.pfw and firewall_scripts below
+        "firewall";     -- mod_firewall (prosody-modules): runs vapush-forward.pfw
     }
     -- XEP-0356 grants: vapush sees presence (which devices are away), may read
     -- the roster, and may send messages on behalf of the server.
@@ -37,9 +37,11 @@ VirtualHost "@DOMAIN@"
             presence = "managed_entity";
         };
     }
-    -- Optional (needs "firewall" above): forward copies of users' chat
-    -- messages, read markers and receipts to vapush for exact unread state.
-    -- firewall_scripts = { "@FORWARD_PFW@" }
+    -- Forward copies of users' chat messages, read markers and receipts to
+    -- vapush. Part of the standard setup: mod_cloud_notify publishes only the
+    -- first message of a hibernated session, so without the copies vapush
+    -- misses messages 2..N and badges undercount.
+    firewall_scripts = { "@FORWARD_PFW@" }
 
 Component "@COMPONENT_JID@"
     component_secret = "@SECRET@"

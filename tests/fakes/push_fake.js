@@ -129,6 +129,17 @@ function handleApns(stream, headers, body, record) {
   if (body.length === 0) return apnsError(stream, 400, 'PayloadEmpty');
   if (body.length > 4096) return apnsError(stream, 413, 'PayloadTooLarge');
   try { record.payload = JSON.parse(body.toString('utf8')); } catch (e) { return apnsError(stream, 400, 'BadPayload'); }
+  const priority = headers['apns-priority'];
+  if (priority && !['1', '5', '10'].includes(priority)) return apnsError(stream, 400, 'BadPriority');
+  if (type === 'background') {
+    // Apple: a background push carries content-available and no alert, sound or badge-only
+    // alert semantics, and must not use priority 10.
+    const aps = (record.payload && record.payload.aps) || {};
+    if (priority === '10') return apnsError(stream, 400, 'BadPriority');
+    if (aps['content-available'] !== 1 || aps.alert !== undefined || aps.sound !== undefined) {
+      return apnsError(stream, 400, 'BadPayload');
+    }
+  }
   record.apns_id = id;
   record.accepted = true;
   send(stream, 200, { 'apns-id': id });

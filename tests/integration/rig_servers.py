@@ -531,13 +531,14 @@ include_config_file:
 class ProsodyRig(ServerRig):
     """Private Prosody 0.12 instance (Debian prosody + prosody-modules) in a temp dir.
 
-    forward=True also enables mod_firewall with packaging/prosody/vapush-forward.pfw,
-    exactly as packaging/prosody/README.md tells admins to.
+    Configured exactly as packaging/prosody/README.md tells admins to, which includes
+    mod_firewall with vapush-forward.pfw; forward=False drops those two lines (a server
+    set up without the forwarding rules).
     """
 
     kind = 'prosody'
 
-    def __init__(self, forward=False, hibernation_time=300, extra_lua='', **kw):
+    def __init__(self, forward=True, hibernation_time=300, extra_lua='', **kw):
         super().__init__(**kw)
         self.forward = forward
         self.hibernation_time = hibernation_time
@@ -556,12 +557,12 @@ class ProsodyRig(ServerRig):
         snippet = os.path.join(self.base_dir, 'vapush.cfg.lua')
         text = _fill_template(os.path.join(PACKAGING_DIR, 'prosody', 'vapush.cfg.lua'), snippet,
                               values, '--')
-        if self.forward:
-            _fill_template(os.path.join(PACKAGING_DIR, 'prosody', 'vapush-forward.pfw'), pfw,
-                           values, '#')
-            # what README.md tells admins: uncomment the two firewall lines
-            text, n1 = re.subn(r'(?m)^(\s*)-- ("firewall";)', r'\1\2', text)
-            text, n2 = re.subn(r'(?m)^(\s*)-- (firewall_scripts = .*)$', r'\1\2', text)
+        _fill_template(os.path.join(PACKAGING_DIR, 'prosody', 'vapush-forward.pfw'), pfw,
+                       values, '#')
+        if not self.forward:
+            # a server set up without the forwarding rules: comment the two lines out
+            text, n1 = re.subn(r'(?m)^(\s*)("firewall";)', r'\1-- \2', text)
+            text, n2 = re.subn(r'(?m)^(\s*)(firewall_scripts = .*)$', r'\1-- \2', text)
             if n1 != 1 or n2 != 1:
                 raise RigError('vapush.cfg.lua: firewall lines not found (%d, %d)' % (n1, n2))
         if self.hibernation_time != 300:

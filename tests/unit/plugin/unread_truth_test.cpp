@@ -78,6 +78,23 @@ TEST_F(PlannerTest, MessagesBeforeTheUserCameBackAreReadNotPushed) {
   EXPECT_EQ(o.pushes[0].body, "new");
 }
 
+TEST_F(PlannerTest, FreshCopyForADeviceThatLooksInUseWaitsForThePublish) {
+  // Prosody: the copy arrives at once, the publish that reveals hibernation ~1 s later.
+  presence_.onPresence(phone_.user, "phone", Show::Available, kStart, {}, {}, "p1");
+  message("b@example.com", "one", kStart + 1000);  // device_id 0: a forwarded copy
+  BatchOutcome o = plan(kStart + 2000);
+  EXPECT_EQ(o.held, (std::vector<int64_t>{1}));
+  EXPECT_TRUE(o.rows.empty());
+  // Once settled, a device still in use means the message was seen there.
+  o = plan(kStart + 1000 + kCopySettleMs);
+  EXPECT_EQ(reasons(o), (std::vector<std::string>{reason::kDeviceActive}));
+  // A publish marked the session hibernated meanwhile: pushed.
+  snap_.devices[phone_.user][0].last_publish = kStart + 1500;
+  o = plan(kStart + 2000);
+  EXPECT_TRUE(o.held.empty());
+  EXPECT_EQ(o.pushes.size(), 1u);
+}
+
 TEST_F(PlannerTest, UnreadCountsTheConversationAcrossBatches) {
   away(kStart);
   message("b@example.com", "third", kStart + 1000);
