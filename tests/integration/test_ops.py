@@ -99,7 +99,7 @@ class OpsTest(unittest.TestCase):
         status, body = self.get('/healthz')
         self.assertEqual(status, 503)
         self.assertEqual(json.loads(body), {'status': 'unavailable', 'xmpp': 'disconnected',
-                                            'database': 'ok'})
+                                            'database': 'ok', 'warnings': []})
 
     def test_vapushctl_subcommands(self):
         self.assertIn('OK', self.ctl('check-config').stdout)

@@ -114,7 +114,10 @@ class RegistrationMixin:
     def test_fpush_publish_creates_device(self):
         self.deliver_and_expect_stored(APNS_TOKEN2, None, 'via fpush',
                                        options={'pushModule': 'exampleProdiOS'})
-        [dev] = self.d.query("SELECT * FROM device WHERE protocol='fpush'")
+        # On Prosody the forwarded copy is stored before the publish (~1 s later) that
+        # creates the device.
+        [dev] = rig.wait_until(lambda: self.d.query("SELECT * FROM device WHERE protocol='fpush'"),
+                               15, 'the fpush device')
         self.assertEqual((dev['node'], dev['token'], dev['app']), (APNS_TOKEN2, APNS_TOKEN2, 'ios'))
 
     def test_user_b_cannot_see_or_remove_a_devices(self):

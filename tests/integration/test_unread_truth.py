@@ -7,8 +7,11 @@ session of the same user comes online and the away phone gets one silent badge u
 same through the forwarded copies, and a hibernated user's 3 messages (one publish, two
 copies) give badge 3. One phone registered for the account and for a room gets one push."""
 
+import json
+import re
 import tempfile
 import unittest
+import urllib.request
 
 import rig
 from push_fake import PushFakes
@@ -148,6 +151,34 @@ class ProsodyUnreadTruthTest(UnreadTruthMixin, unittest.TestCase):
         self.assertEqual((p['aps']['badge'], p['unread'], p['aps']['alert']['body']),
                          (3, 3, 'three'))
         self.assertEqual(len(self.pushes()), 1)
+
+
+class ProsodyWithoutForwardingTest(unittest.TestCase):
+    """A Prosody set up without vapush-forward.pfw: vapush says so, once, in its log and
+    in /healthz."""
+
+    def test_missing_forwarding_is_reported(self):
+        server = rig.ProsodyRig(forward=False)
+        self.addCleanup(server.cleanup)
+        server.start()
+        server.register_many([('usera', 'pa'), ('userb', 'pb')])
+        port = rig.free_port()
+        d = Vapushd(server.component_jid, server.component_secret, server.component_port,
+                    domains=[server.domain], http_listen='127.0.0.1:%d' % port)
+        self.addCleanup(d.kill)
+        d.start()
+        d.wait_connected()
+        d.add_device(server.user_jid('usera'), node='na', secret='sa')
+        server.client('usera', 'pa').enable(server.component_jid, 'na', secret='sa',
+                                            then='close')
+        server.client('userb', 'pb').send_messages(
+            [dict(to=server.user_jid('usera'), body='m%d' % i) for i in range(6)])
+        d.wait_log(r'event=prosody\.no_forwarded_copies', timeout=15)
+        with urllib.request.urlopen('http://127.0.0.1:%d/healthz' % port, timeout=5) as r:
+            health = json.loads(r.read())
+        self.assertEqual(len(health['warnings']), 1)
+        self.assertIn('vapush-forward.pfw', health['warnings'][0])
+        self.assertEqual(len(re.findall(r'event=prosody\.no_forwarded_copies', d.log())), 1)
 
 
 if __name__ == '__main__':
