@@ -61,15 +61,32 @@ class DaemonObserver : public xmpp::Observer {
     metrics().inc("vapush_presences_total");
     if (came_back) {
       // The server has delivered everything queued to the client now open (read_rules.h).
-      bool changed = false;
-      const Status s = notifications_.markSeen(p.bare, *came_back, changed);
-      if (!s.ok()) log::error("presence.mark_seen_failed", {{"error", s.message}});
-      if (changed) metrics().inc("vapush_read_marks_total", {{"signal", "came_back"}});
-      log::debug("presence.came_back", {{"user", p.bare}, {"read", changed ? "yes" : "no"}});
+      // Written in one transaction at the end of the receive pass (afterReceive).
+      TimeMs& until = seen_[p.bare];
+      until = std::max(until, *came_back);
+      log::debug("presence.came_back", {{"user", p.bare}});
     }
     log::debug(
         "presence",
         {{"user", p.bare}, {"resource", p.resource}, {"show", std::string(toString(p.show))}});
+  }
+  void afterReceive() override {
+    if (seen_.empty() || clock_.nowMs() < seen_retry_at_) return;
+    size_t changed = 0;
+    const Status s = notifications_.markSeen(seen_, changed);
+    if (!s.ok()) {
+      seen_retry_at_ = clock_.nowMs() + 1'000;
+      // Kept (one entry per user) and written by a later pass, at most once a second so
+      // a locked database does not hold up the link.
+      log::error("presence.mark_seen_failed",
+                 {{"users", std::to_string(seen_.size())}, {"error", s.message}});
+      return;
+    }
+    seen_.clear();
+    if (changed > 0) {
+      metrics().inc("vapush_read_marks_total", {{"signal", "came_back"}},
+                    static_cast<double>(changed));
+    }
   }
   void onPublishStored(const PublishRecord& r) override {
     metrics().inc("vapush_publishes_total", {{"result", "accepted"}});
@@ -165,6 +182,8 @@ class DaemonObserver : public xmpp::Observer {
   const Config& config_;
   PresenceTracker& presence_;
   ForwardingMonitor& forwarding_;
+  std::map<std::string, TimeMs> seen_;  // came-back moments not yet written, by user
+  TimeMs seen_retry_at_ = 0;            // after a failed write, not before this
   IntakeStore intake_;
   NotificationStore notifications_;
   Clock& clock_;

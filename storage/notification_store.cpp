@@ -346,21 +346,36 @@ Status NotificationStore::markRead(const std::string& user, const std::string& c
 }
 
 Status NotificationStore::markSeen(const std::string& user, TimeMs until, bool& changed) {
-  changed = false;
+  std::map<std::string, TimeMs> one{{user, until}};
+  size_t n = 0;
+  Status s = markSeen(one, n);
+  changed = n > 0;
+  return s;
+}
+
+Status NotificationStore::markSeen(const std::map<std::string, TimeMs>& users, size_t& changed) {
+  changed = 0;
+  if (users.empty()) return Status::success();
   return inTransaction(db_, [&]() -> Status {
-    // Users without a device are never pushed: nothing to remember for them.
     Statement& has = db_.prepare("SELECT 1 FROM device WHERE user=? LIMIT 1");
-    const bool registered = has.reset().bind(1, user).step();
-    Status s = has.status("device lookup");
-    has.reset();
-    if (!s.ok() || !registered) return s;
     Statement& st =
         db_.prepare("UPDATE unread_message SET read=? WHERE user=? AND received<? AND read=0");
-    st.reset().bind(1, int64_t{kReadCameBack}).bind(2, user).bind(3, until).step();
-    s = st.status("mark seen");
-    if (!s.ok()) return s;
-    changed = sqlite3_changes(db_.handle()) > 0;
-    return noteReadChange(user, until, changed);
+    for (const auto& [user, until] : users) {
+      // Users without a device are never pushed: nothing to remember for them.
+      const bool registered = has.reset().bind(1, user).step();
+      Status s = has.status("device lookup");
+      has.reset();
+      if (!s.ok()) return s;
+      if (!registered) continue;
+      st.reset().bind(1, kReadCameBack).bind(2, user).bind(3, until).step();
+      s = st.status("mark seen");
+      if (!s.ok()) return s;
+      const bool marked = sqlite3_changes(db_.handle()) > 0;
+      changed += marked ? 1 : 0;
+      s = noteReadChange(user, until, marked);
+      if (!s.ok()) return s;
+    }
+    return Status::success();
   });
 }
 

@@ -73,6 +73,9 @@ class NotificationStore {
   // moment and marks every message received before it read. Does nothing for users
   // without a device. `changed`: some message became read.
   Status markSeen(const std::string& user, TimeMs until, bool& changed);
+  // The same for many users in one transaction (a receive pass, Prosody's replay at
+  // connect); `changed` counts the users some of whose messages became read.
+  Status markSeen(const std::map<std::string, TimeMs>& users, size_t& changed);
   // unread_message.read values.
   static constexpr int64_t kReadSignal = 1;    // forwarded read signal (marker, reply)
   static constexpr int64_t kReadCameBack = 2;  // the user came back after it arrived

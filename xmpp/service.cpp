@@ -226,6 +226,11 @@ void Service::onPublish(const gloox::Tag& iq) {
 }
 
 void Service::afterReceive() {
+  storePublishes();
+  observer_.afterReceive();
+}
+
+void Service::storePublishes() {
   if (pending_records_.empty()) return;
   const Status s = store_.store(pending_records_);
   for (size_t i = 0; i < pending_requests_.size(); ++i) {

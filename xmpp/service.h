@@ -32,6 +32,9 @@ class Observer {
   virtual void onForwarded(const ForwardedMessage& message) = 0;
   // A served server announced its XEP-0356 privileges (`ns` tells ejabberd from Prosody).
   virtual void onPrivilege(const std::string& /*server*/, const std::string& /*ns*/) {}
+  // End of a receive pass, after its publishes were committed and answered: the place
+  // for the observer's own group commit.
+  virtual void afterReceive() {}
 };
 
 // XEP-0050 commands, implemented elsewhere. Called on the XMPP thread.
@@ -58,6 +61,7 @@ class Service : public StanzaHandler {
   void afterReceive() override;
 
  private:
+  void storePublishes();  // the receive pass's group commit, then the answers
   void onIq(const gloox::Tag& iq);
   void onPublish(const gloox::Tag& iq);
   void onDiscoInfo(const gloox::Tag& iq, const gloox::Tag& query);
