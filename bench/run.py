@@ -107,6 +107,15 @@ def run_memory(p, rows):
              'flat unordered_map<full JID, ResourceState>', r['ref_rss_per'], higher=False)
     rows.add('memory', 'PresenceTracker', 'malloc bytes per resource (mallinfo2)',
              r['tracker_heap_per'], 'B', 'flat unordered_map', r['ref_heap_per'], higher=False)
+    # Churn: 10M presences of 1M short-lived resources, pruned as vapushd prunes; the
+    # reference is the documented cap (users x per-user cap x bytes per resource above).
+    out = subprocess.run([bl.binary('bench', 'bench_presence_churn'), '--bytes-per-resource',
+                          '%.1f' % r['tracker_rss_per']], stdout=subprocess.PIPE, timeout=600)
+    c = bl.parse_kv(out.stdout.decode())
+    rows.raw['memory_churn'] = c
+    rows.add('memory', 'PresenceTracker, %d presences of %d resources, %d users'
+             % (c['presences'], c['sessions'], c['users']), 'RSS after churn', c['rss_mb'], 'MB',
+             'cap: users x 16 resources x bytes per resource', c['cap_mb'], higher=False)
 
 
 def run_dispatch(p, rows):

@@ -71,6 +71,7 @@ class DaemonObserver : public xmpp::Observer {
         {{"user", p.bare}, {"resource", p.resource}, {"show", std::string(toString(p.show))}});
   }
   void afterReceive() override {
+    prunePresence();
     if (seen_.empty() || clock_.nowMs() < seen_retry_at_) return;
     size_t changed = 0;
     const Status s = notifications_.markSeen(seen_, changed);
@@ -165,6 +166,19 @@ class DaemonObserver : public xmpp::Observer {
     log::debug("forwarded.read", {{"user", m.from_bare}, {"peer", m.to_bare}, {"signal", kind}});
   }
 
+  // Forgets resources gone (unavailable or hibernated) for a while, once a minute: a
+  // forgotten resource reads as offline, which is what it is.
+  void prunePresence() {
+    const TimeMs now = clock_.nowMs();
+    if (now < next_prune_) return;
+    next_prune_ = now + 60'000;
+    const size_t removed = presence_.prune(now - kForgetGoneResourcesMs);
+    metrics().set("vapush_presence_resources", {}, static_cast<double>(presence_.resourceCount()));
+    metrics().set("vapush_presence_evicted_resources", {}, static_cast<double>(presence_.evictedCount()));
+    if (removed > 0) log::debug("presence.pruned", {{"resources", std::to_string(removed)}});
+  }
+  static constexpr TimeMs kForgetGoneResourcesMs = 10 * 60'000;
+
   static std::string domainOf(const std::string& bare) {
     const auto at = bare.find('@');
     return at == std::string::npos ? bare : bare.substr(at + 1);
@@ -184,6 +198,7 @@ class DaemonObserver : public xmpp::Observer {
   ForwardingMonitor& forwarding_;
   std::map<std::string, TimeMs> seen_;  // came-back moments not yet written, by user
   TimeMs seen_retry_at_ = 0;            // after a failed write, not before this
+  TimeMs next_prune_ = 0;
   IntakeStore intake_;
   NotificationStore notifications_;
   Clock& clock_;

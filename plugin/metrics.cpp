@@ -131,6 +131,11 @@ Metrics& metrics() {
     r->describe("vapush_retries_total", T::Counter, "Deliveries scheduled for another try.");
     r->describe("vapush_devices_disabled_total", T::Counter, "Devices disabled (dead tokens).");
     r->describe("vapush_commands_total", T::Counter, "Ad-hoc commands by node and result.");
+    r->describe("vapush_read_marks_total", T::Counter,
+                "Users or conversations whose messages became read, by signal.");
+    r->describe("vapush_presence_resources", T::Gauge, "Resources the presence tracker holds.");
+    r->describe("vapush_presence_evicted_resources", T::Gauge,
+                "Resources forgotten since start because of the per-user cap.");
     return r;
   }();
   return *m;

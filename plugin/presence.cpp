@@ -24,10 +24,28 @@ bool inUse(const ResourceState& s, TimeMs now, TimeMs idle_threshold) {
   return false;
 }
 
+namespace {
+
+bool gone(const ResourceState& s) { return s.show == Show::Unavailable || s.hibernated_since != 0; }
+
+TimeMs lastNews(const ResourceState& s) { return std::max(s.since, s.hibernated_since); }
+
+}  // namespace
+
 PresenceTracker::Entry& PresenceTracker::entry(std::string_view bare, std::string_view resource) {
   auto& list = users_[std::string(bare)];
   for (auto& e : list) {
     if (e.resource == resource) return e;
+  }
+  if (list.size() >= max_per_user_) {
+    // Forget the oldest: gone resources before ones that may still be in use.
+    auto victim = std::min_element(list.begin(), list.end(), [](const Entry& a, const Entry& b) {
+      if (gone(a.state) != gone(b.state)) return gone(a.state);
+      return lastNews(a.state) < lastNews(b.state);
+    });
+    list.erase(victim);
+    --count_;
+    ++evicted_;
   }
   list.push_back(Entry{std::string(resource), {}, 0});
   ++count_;
@@ -75,11 +93,8 @@ size_t PresenceTracker::prune(TimeMs older_than) {
   for (auto it = users_.begin(); it != users_.end();) {
     auto& list = it->second;
     const auto before = list.size();
-    std::erase_if(list, [&](const Entry& e) {
-      const bool gone = e.state.show == Show::Unavailable || e.state.hibernated_since != 0;
-      const TimeMs last = std::max(e.state.since, e.state.hibernated_since);
-      return gone && last < older_than;
-    });
+    std::erase_if(list,
+                  [&](const Entry& e) { return gone(e.state) && lastNews(e.state) < older_than; });
     removed += before - list.size();
     it = list.empty() ? users_.erase(it) : std::next(it);
   }
@@ -90,6 +105,16 @@ size_t PresenceTracker::prune(TimeMs older_than) {
 size_t PresenceTracker::resourceCount() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return count_;
+}
+
+size_t PresenceTracker::userCount() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return users_.size();
+}
+
+uint64_t PresenceTracker::evictedCount() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return evicted_;
 }
 
 std::optional<ResourceState> PresenceTracker::state(std::string_view bare,

@@ -43,6 +43,13 @@ bool inUse(const ResourceState& s, TimeMs now, TimeMs idle_threshold);
 
 class PresenceTracker : public PresenceView {
  public:
+  // Resources kept per user: a client that picks a random resource per session adds one
+  // each time, and ejabberd sends no unavailable for a dropped connection. Past the cap
+  // the oldest is forgotten, gone ones (unavailable, hibernated) first.
+  static constexpr size_t kDefaultMaxResourcesPerUser = 16;
+  explicit PresenceTracker(size_t max_resources_per_user = kDefaultMaxResourcesPerUser)
+      : max_per_user_(max_resources_per_user < 1 ? 1 : max_resources_per_user) {}
+
   // `delay` (XEP-0203) marks a replayed presence (Prosody at connect): it takes effect as
   // of its stamp and never overrides newer knowledge. `id` de-duplicates the second copy
   // ejabberd delivers when a roster subscription exists too. Returns the moment the
@@ -56,6 +63,8 @@ class PresenceTracker : public PresenceView {
   // Forgets resources unavailable (or hibernated) since before `older_than`.
   size_t prune(TimeMs older_than);
   size_t resourceCount() const;
+  size_t userCount() const;
+  uint64_t evictedCount() const;  // resources forgotten because of the per-user cap
 
   // PresenceView
   std::optional<ResourceState> state(std::string_view bare,
@@ -71,9 +80,11 @@ class PresenceTracker : public PresenceView {
   };
   Entry& entry(std::string_view bare, std::string_view resource);
 
+  const size_t max_per_user_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::vector<Entry>> users_;
   size_t count_ = 0;
+  uint64_t evicted_ = 0;
 };
 
 }  // namespace vapush
