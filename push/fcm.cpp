@@ -80,6 +80,43 @@ std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse&
   return std::make_pair(j["access_token"].get<std::string>(), expires);
 }
 
+namespace {
+
+json fcmData(const PushRequest& p, const std::string& body) {
+  // FCM data values must be strings.
+  return {{"conversation", p.conversation},
+          {"category", std::string(toString(p.category))},
+          {"unread", std::to_string(p.unread)},
+          {"badge", std::to_string(p.badge)},
+          {"notification_id", p.id},
+          {"title", p.title},
+          {"body", body}};
+}
+
+std::string dumpJson(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// What FCM counts: the data and notification keys and values.
+size_t fcmPayloadBytes(const PushRequest& p, const std::string& body) {
+  return dumpJson(fcmData(p, body)).size() +
+         dumpJson(json{{"title", p.title}, {"body", body}}).size();
+}
+
+std::string fcmAlert(const PushRequest& p, const std::string& body, int64_t ttl_ms) {
+  json message = {{"token", p.token},
+                  {"notification", {{"title", p.title}, {"body", body}}},
+                  {"data", fcmData(p, body)},
+                  {"android",
+                   {{"priority", "high"},
+                    {"collapse_key", p.conversation.substr(0, 64)},
+                    {"ttl", std::to_string(ttl_ms / 1000) + "s"},
+                    {"notification", {{"tag", p.conversation.substr(0, 64)}}}}}};
+  return dumpJson(json{{"message", message}});
+}
+
+}  // namespace
+
 std::string fcmMessage(const PushRequest& p, int64_t ttl_ms) {
   if (p.kind == PushKind::Badge) {
     // Silent badge update: data only (never shown by Android itself), normal priority,
@@ -92,23 +129,24 @@ std::string fcmMessage(const PushRequest& p, int64_t ttl_ms) {
                       {"ttl", std::to_string(ttl_ms / 1000) + "s"}}}};
     return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
   }
-  // FCM data values must be strings.
-  json data = {{"conversation", p.conversation},
-               {"category", std::string(toString(p.category))},
-               {"unread", std::to_string(p.unread)},
-               {"badge", std::to_string(p.badge)},
-               {"notification_id", p.id},
-               {"title", p.title},
-               {"body", p.body}};
-  json message = {{"token", p.token},
-                  {"notification", {{"title", p.title}, {"body", p.body}}},
-                  {"data", data},
-                  {"android",
-                   {{"priority", "high"},
-                    {"collapse_key", p.conversation.substr(0, 64)},
-                    {"ttl", std::to_string(ttl_ms / 1000) + "s"},
-                    {"notification", {{"tag", p.conversation.substr(0, 64)}}}}}};
-  return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  // FCM counts the notification and data keys and values against its payload limit
+  // (larger: 400 INVALID_ARGUMENT, which would be a permanent failure): cut the body on a
+  // UTF-8 boundary, with "…", until they fit, as for APNs.
+  std::string out = fcmAlert(p, p.body, ttl_ms);
+  if (fcmPayloadBytes(p, p.body) <= kFcmMaxPayload) return out;
+  size_t lo = 0, hi = p.body.size();
+  std::string best_body = "\xe2\x80\xa6";
+  while (lo < hi) {
+    const size_t mid = (lo + hi + 1) / 2;
+    std::string candidate = truncateUtf8(p.body, mid) + "\xe2\x80\xa6";
+    if (fcmPayloadBytes(p, candidate) <= kFcmMaxPayload) {
+      lo = mid;
+      best_body = std::move(candidate);
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return fcmAlert(p, best_body, ttl_ms);
 }
 
 HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, const PushRequest& p,

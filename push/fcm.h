@@ -24,6 +24,9 @@ HttpRequest fcmTokenRequest(const ServiceAccount& sa, const std::string& asserti
 // Access token and lifetime from the token endpoint's answer; nullopt if unusable.
 std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse& response);
 
+// FCM's limit for a message's notification + data keys and values ("4096 bytes for most
+// messages"); the body is cut to fit.
+inline constexpr size_t kFcmMaxPayload = 4096;
 std::string fcmMessage(const PushRequest& push, int64_t ttl_ms);
 HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, const PushRequest& push,
                        const std::string& access_token, int64_t ttl_ms);
