@@ -106,7 +106,8 @@ struct LimitsConfig {
 };
 
 // The smallest limits.max_stanza_bytes: gloox's read buffer (ConnectionTCPBase, 8192
-// bytes), so that one read never holds more than one over-limit stanza's worth.
+// bytes in libgloox 1.0). A smaller limit saves no memory, since gloox reads that much at
+// once anyway, and would skip ordinary publishes.
 inline constexpr size_t kMinStanzaBytes = 8192;
 
 enum class LogFormat { KeyValue, Json };
