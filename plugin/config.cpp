@@ -129,7 +129,7 @@ std::filesystem::path relativeTo(const std::string& base_file, const std::string
 void parseComponent(const YAML::Node& n, Config& c) {
   onlyKeys(n, "component",
            {"jid", "host", "port", "secret", "secret_file", "domains", "allow_foreign_users",
-            "reconnect_min", "reconnect_max", "publish_secret_key_file"});
+            "reconnect_min", "reconnect_max", "publish_secret_key_file", "fpush_domains"});
   auto& cc = c.component;
   cc.jid = str(n, "jid", "component");
   if (cc.jid.empty() || cc.jid.find('@') != std::string::npos ||
@@ -152,6 +152,18 @@ void parseComponent(const YAML::Node& n, Config& c) {
     const auto dot = cc.jid.find('.');
     cc.domains.push_back(dot == std::string::npos ? cc.jid : cc.jid.substr(dot + 1));
   }
+  cc.fpush_domains = strings(n, "fpush_domains", "component");
+  std::set<std::string> seen;
+  for (auto& d : cc.fpush_domains) {
+    for (char& ch : d) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (d.empty() || d.find_first_of("@/ \t") != std::string::npos) {
+      fail(n["fpush_domains"], "component.fpush_domains: '" + d + "' is not a domain");
+    }
+    if (!seen.insert(d).second) {
+      fail(n["fpush_domains"], "component.fpush_domains: duplicate '" + d + "'");
+    }
+  }
+  if (!n["fpush_domains"]) cc.fpush_domains = cc.domains;
   cc.allow_foreign_users = boolean(n, "allow_foreign_users", "component", false);
   // Key for deriving stable publish secrets (see plugin/registration.h); default: derived
   // from the component secret.
@@ -169,7 +181,7 @@ void parseComponent(const YAML::Node& n, Config& c) {
 void parseBatching(const YAML::Node& n, BatchingConfig& b) {
   onlyKeys(n, "batching",
            {"interval", "idle_threshold", "suppress_if_other_resource_active", "quiet_hours",
-            "retention", "push_ttl"});
+            "retention", "push_ttl", "disabled_device_retention"});
   b.interval_ms = duration(n, "interval", "batching", b.interval_ms, 100);
   b.idle_threshold_ms = duration(n, "idle_threshold", "batching", b.idle_threshold_ms, 0);
   b.suppress_if_other_resource_active = boolean(n, "suppress_if_other_resource_active", "batching",
@@ -184,6 +196,8 @@ void parseBatching(const YAML::Node& n, BatchingConfig& b) {
   }
   b.retention_ms = duration(n, "retention", "batching", b.retention_ms, 60'000);
   b.push_ttl_ms = duration(n, "push_ttl", "batching", b.push_ttl_ms, 1000);
+  b.disabled_device_retention_ms = duration(n, "disabled_device_retention", "batching",
+                                            b.disabled_device_retention_ms, 3'600'000);
 }
 
 // cert_type from the key or the file name; cert_password from its file.
@@ -308,15 +322,19 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   }
   if (const auto l = root["limits"]) {
     onlyKeys(l, "limits",
-             {"max_devices_per_user", "max_registrations_per_minute", "max_stanza_bytes"});
+             {"max_devices_per_user", "max_registrations_per_minute", "max_stanza_bytes",
+              "new_fpush_devices_per_minute"});
     c.limits.max_devices_per_user = static_cast<int>(
         integer(l, "max_devices_per_user", "limits", c.limits.max_devices_per_user, 1, 1000));
     c.limits.max_registrations_per_minute =
         static_cast<int>(integer(l, "max_registrations_per_minute", "limits",
                                  c.limits.max_registrations_per_minute, 1, 100000));
+    c.limits.new_fpush_devices_per_minute =
+        static_cast<int>(integer(l, "new_fpush_devices_per_minute", "limits",
+                                 c.limits.new_fpush_devices_per_minute, 1, 100000));
     c.limits.max_stanza_bytes = static_cast<size_t>(
         integer(l, "max_stanza_bytes", "limits", static_cast<int64_t>(c.limits.max_stanza_bytes),
-                1024, 16 << 20));
+                static_cast<int64_t>(kMinStanzaBytes), 16 << 20));
   }
   if (const auto lg = root["log"]) {
     onlyKeys(lg, "log", {"level", "format", "file", "refuse_open_key_files"});

@@ -18,6 +18,9 @@ struct ComponentConfig {
   std::string secret;  // loaded from secret_file (or `secret`, discouraged); never logged
   std::string secret_file;
   std::vector<std::string> domains;  // user domains we serve; empty = parent domain of jid
+  // Domains whose servers may publish fpush-style (node = device token, publish-option
+  // pushModule; such publishes create devices): default = `domains`.
+  std::vector<std::string> fpush_domains;
   bool allow_foreign_users = false;  // commands from users of other domains
   // HMAC key for deriving publish secrets of registrations (plugin/registration.h);
   // empty = derived from `secret`. Changing it changes every secret: clients get the new
@@ -47,6 +50,8 @@ struct BatchingConfig {
   QuietHoursMode quiet_hours = QuietHoursMode::Hold;
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // prune read/notified data after this
   int64_t push_ttl_ms = 24LL * 3600 * 1000;       // rows older than this become expired
+  // Devices disabled (dead token) for longer than this are deleted.
+  int64_t disabled_device_retention_ms = 30LL * 24 * 3600 * 1000;
 };
 
 struct AgentsConfig {
@@ -89,10 +94,21 @@ struct HttpConfig {
 struct LimitsConfig {
   int max_devices_per_user = 10;
   int max_registrations_per_minute = 10;
-  // Largest stanza accepted from the server; servers cap c2s stanzas at 256 KiB by
-  // default and a publish carries a whole message body, so leave room.
+  // New devices fpush-style publishes may create, per publishing domain and minute; more
+  // are answered `wait` (resource-constraint) and created by a later publish.
+  int new_fpush_devices_per_minute = 60;
+  // Largest stanza accepted from the server; a larger one is skipped alone (an IQ is
+  // answered policy-violation) and the link stays up. ejabberd and Prosody cap c2s stanzas
+  // at 256 KiB by default and a publish carries a whole message body plus about 1 KiB, so
+  // leave room: an oversized publish is answered `modify` and ejabberd then deletes that
+  // registration.
   size_t max_stanza_bytes = 1 << 20;
 };
+
+// The smallest limits.max_stanza_bytes: gloox's read buffer (ConnectionTCPBase, 8192
+// bytes in libgloox 1.0). A smaller limit saves no memory, since gloox reads that much at
+// once anyway, and would skip ordinary publishes.
+inline constexpr size_t kMinStanzaBytes = 8192;
 
 enum class LogFormat { KeyValue, Json };
 

@@ -297,6 +297,9 @@ void Scheduler::housekeeping(TimeMs now) {
   if (s.ok() && n > 0) log::info("push.expired", {{"count", std::to_string(n)}});
   s = store_.prune(now - config_.batching.retention_ms, n);
   if (s.ok() && n > 0) log::info("storage.pruned", {{"rows", std::to_string(n)}});
+  s = SqliteDeviceRepository(db_).purgeDisabled(now - config_.batching.disabled_device_retention_ms,
+                                                n);
+  if (s.ok() && n > 0) log::info("devices.purged", {{"count", std::to_string(n)}});
 }
 
 }  // namespace vapush

@@ -118,6 +118,10 @@ Metrics& metrics() {
     auto* r = new Metrics;
     using T = Metrics::Type;
     r->describe("vapush_publishes_total", T::Counter, "XEP-0357 publishes by result.");
+    r->describe("vapush_stanzas_dropped_total", T::Counter,
+                "Stanzas from the server skipped unread, by reason (too_large).");
+    r->describe("vapush_publish_parts_dropped_total", T::Counter,
+                "Unreadable optional parts left out of accepted publishes, by part.");
     r->describe("vapush_presences_total", T::Counter, "Presences received.");
     r->describe("vapush_xmpp_connected", T::Gauge, "1 when the component link is up.");
     r->describe("vapush_unread_backlog", T::Gauge, "Unread messages not yet notified.");

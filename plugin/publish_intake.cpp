@@ -61,6 +61,9 @@ PublishDecision PublishIntake::decide(const PublishRequest& r) {
   }
   const std::string module = r.option("pushModule");
   if (!module.empty()) {
+    // fpush publishes create devices: only servers we serve may make them.
+    if (!fpushDomain(r.from))
+      return refuse(PublishDecision::Verdict::UnknownNode, "no such push node");
     for (const auto& app : config_.apps) {
       if (std::find(app.push_modules.begin(), app.push_modules.end(), module) !=
           app.push_modules.end()) {
@@ -97,11 +100,18 @@ PublishDecision PublishIntake::decide(const PublishRequest& r) {
   return d;
 }
 
+bool PublishIntake::fpushDomain(const std::string& domain) const {
+  const std::string d = lowerAscii(domain);
+  const auto& list = config_.component.fpush_domains;
+  return std::find(list.begin(), list.end(), d) != list.end();
+}
+
 PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppConfig& app) {
   // fpush protocol (Monal): the node is the device token itself; nothing was registered.
   const std::string& token = r.node;
   if (const auto problem = tokenProblem(app.platform, token)) {
-    return refuse(PublishDecision::Verdict::BadRequest, "node is not a device token: " + *problem);
+    // No device can ever have this node: as dead as an unknown one.
+    return refuse(PublishDecision::Verdict::UnknownNode, "node is not a device token: " + *problem);
   }
   Device device;
   const Status s = devices_.findByNode(token, device);
@@ -109,10 +119,17 @@ PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppCon
     return refuse(PublishDecision::Verdict::Transient, "storage unavailable, retry later");
   }
   const TimeMs now = clock_.nowMs();
+  const std::string domain = lowerAscii(domainOfJid(r.from));
   if (s.notFound()) {
+    std::chrono::milliseconds retry_after{0};
+    if (!fpush_creations_.tryAcquire(domain, config_.limits.new_fpush_devices_per_minute,
+                                     clock_.steadyNow(), std::chrono::minutes(1), retry_after)) {
+      return refuse(PublishDecision::Verdict::Throttled,
+                    "too many new devices from " + domain + ", retry later");
+    }
     // The user is unknown to fpush-style clients: a stable pseudonymous owner per token.
     device = Device{};
-    device.user = "fpush-" + crypto_.sha256Hex(token).substr(0, 16) + "@" + domainOfJid(r.from);
+    device.user = "fpush-" + crypto_.sha256Hex(token).substr(0, 16) + "@" + domain;
     device.app = app.name;
     device.platform = app.platform;
     device.token = token;
@@ -120,10 +137,13 @@ PublishDecision PublishIntake::decideFpush(const PublishRequest& r, const AppCon
     device.protocol = Protocol::Fpush;
     device.created = now;
     device.updated = now;
+  } else if (lowerAscii(domainOfJid(device.user)) != domain) {
+    // Another served domain's user has this token (one phone, two accounts): theirs stays
+    // untouched, and this server keeps its registration (`wait`, not `cancel`).
+    return refuse(PublishDecision::Verdict::Conflict,
+                  "device token is registered through another server");
   } else if (!device.enabled) {
     return refuse(PublishDecision::Verdict::UnknownNode, "device token is no longer valid");
-  } else if (domainOfJid(device.user) != domainOfJid(r.from)) {
-    return refuse(PublishDecision::Verdict::UnknownNode, "no such push node");
   }
   PublishDecision d;
   d.record.device = device;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "plugin/clock.h"
+#include "plugin/command_base.h"
 #include "plugin/config.h"
 #include "plugin/crypto.h"
 #include "plugin/repositories.h"
@@ -27,6 +28,10 @@ struct PublishRequest {
   // publish-options fields (XEP-0357 §5): secret, pushModule, ...
   std::vector<std::pair<std::string, std::string>> options;
   std::string option(const std::string& var) const;
+  // Optional parts the parser could not read and left out (for metrics and logs):
+  // notification, summary-form, summary-field, message-count, options-field,
+  // options-excess.
+  std::vector<std::string> dropped;
 };
 
 // What to store for an accepted publish.
@@ -44,6 +49,8 @@ struct PublishDecision {
     Forbidden,    // forbidden (auth): wrong or missing secret
     BadRequest,   // bad-request (modify): malformed publish
     Transient,    // internal-server-error (wait): storage trouble, try later
+    Throttled,    // resource-constraint (wait): too many new fpush devices, try later
+    Conflict,     // conflict (wait): the fpush token belongs to another domain's user
   };
   Verdict verdict = Verdict::Accept;
   std::string text;  // for the error's <text/>
@@ -60,6 +67,7 @@ class PublishIntake {
 
  private:
   PublishDecision decideFpush(const PublishRequest& request, const AppConfig& app);
+  bool fpushDomain(const std::string& domain) const;
   void fillMessage(const PublishRequest& request, PublishRecord& record);
 
   const Config& config_;
@@ -67,6 +75,7 @@ class PublishIntake {
   Crypto& crypto_;
   Clock& clock_;
   std::function<Category(const std::string&)> categorize_;
+  RateWindow fpush_creations_;  // new fpush devices per publishing domain
 };
 
 }  // namespace vapush

@@ -37,6 +37,9 @@ struct Status {
 class DeviceRepository {
  public:
   virtual ~DeviceRepository() = default;
+  // Deletes devices disabled (dead token) and unchanged since before `cutoff` that have
+  // no pending push; `deleted` = how many.
+  virtual Status purgeDisabled(TimeMs cutoff, int& deleted) = 0;
   // Inserts `device` (id ignored) and sets device.id. The node must be unique.
   virtual Status add(Device& device) = 0;
   // Updates every column of the row with device.id.

@@ -94,6 +94,17 @@ Status SqliteDeviceRepository::remove(int64_t id) {
   return s;
 }
 
+Status SqliteDeviceRepository::purgeDisabled(TimeMs cutoff, int& deleted) {
+  deleted = 0;
+  Statement& st = db_.prepare(
+      "DELETE FROM device WHERE enabled=0 AND updated<? AND NOT EXISTS "
+      "(SELECT 1 FROM push WHERE push.device=device.id AND push.state='pending')");
+  st.reset().bind(1, cutoff).step();
+  Status s = st.status("purge devices");
+  if (s.ok()) deleted = sqlite3_changes(db_.handle());
+  return s;
+}
+
 Status SqliteDeviceRepository::findById(int64_t id, Device& out) {
   Statement& st = db_.prepare(select("id=?"));
   return findOne(st.reset().bind(1, id), out);

@@ -11,6 +11,7 @@ namespace vapush {
 class SqliteDeviceRepository : public DeviceRepository {
  public:
   explicit SqliteDeviceRepository(Database& db) : db_(db) {}
+  Status purgeDisabled(TimeMs cutoff, int& deleted) override;
 
   // DeviceRepository
   Status add(Device& device) override;

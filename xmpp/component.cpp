@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "plugin/log.h"
+#include "plugin/metrics.h"
 #include "xmpp/xml_util.h"
 
 namespace vapush::xmpp {
@@ -19,7 +20,8 @@ ComponentLink::ComponentLink(const ComponentConfig& config, StanzaHandler& handl
       backoff_ms_(config.reconnect_min_ms),
       next_attempt_(std::chrono::steady_clock::now()),
       rng_(std::random_device{}()),
-      max_stanza_bytes_(max_stanza_bytes) {
+      max_stanza_bytes_(max_stanza_bytes),
+      guard_(max_stanza_bytes) {
   // XEP-0114 has no TLS or compression; without this gloox would set up GnuTLS
   // credentials it never uses.
   setTls(gloox::TLSDisabled);
@@ -40,22 +42,44 @@ void ComponentLink::handleLog(gloox::LogLevel, gloox::LogArea area, const std::s
 void ComponentLink::handleReceivedData(const gloox::ConnectionBase* connection,
                                        const std::string& data) {
   received_bytes_ += data.size();
-  bytes_since_stanza_ += data.size();
-  if (bytes_since_stanza_ > max_stanza_bytes_) {
-    // RFC 6120 §4.9.3.13 policy-violation: drop the stream, reconnect with backoff.
-    log::error("xmpp.stanza_too_large", {{"limit", std::to_string(max_stanza_bytes_)}});
-    bytes_since_stanza_ = 0;
+  guarded_.clear();
+  skipped_.clear();
+  const bool ok = guard_.feed(data, guarded_, skipped_);
+  if (!guarded_.empty()) gloox::Component::handleReceivedData(connection, guarded_);
+  for (const auto& s : skipped_) onSkipped(s);
+  if (!ok && state() != gloox::StateDisconnected) {
+    // Input the guard cannot follow is not XML: RFC 6120 §4.9.3.13 not-well-formed.
+    log::error("xmpp.stream_broken", {{"reason", guard_.error()}});
     send(
-        std::string("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+        std::string("<stream:error><not-well-formed xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
                     "</stream:error>"));
     disconnect();
-    return;
   }
-  gloox::Component::handleReceivedData(connection, data);
+}
+
+void ComponentLink::onSkipped(const SkippedStanza& s) {
+  metrics().inc("vapush_stanzas_dropped_total", {{"reason", "too_large"}});
+  // Addresses and id only: the content is never looked at.
+  log::warn("xmpp.stanza_too_large", {{"element", s.head_known ? s.name : "?"},
+                                      {"type", s.type},
+                                      {"id", s.id.substr(0, 64)},
+                                      {"from", s.from.substr(0, 256)},
+                                      {"bytes", std::to_string(s.bytes)},
+                                      {"limit", std::to_string(max_stanza_bytes_)}});
+  if (!authed() || !s.head_known || s.name != "iq" || (s.type != "get" && s.type != "set")) {
+    return;  // messages and presences are dropped silently, like any unanswerable stanza
+  }
+  gloox::Tag request("iq");
+  if (!s.id.empty()) request.addAttribute("id", s.id);
+  if (!s.from.empty()) request.addAttribute("from", s.from);
+  if (!s.to.empty()) request.addAttribute("to", s.to);
+  // modify: the sender may retry with less. See docs/registration.md for publishes.
+  sendTag(
+      errorReply(&request, {"modify", "policy-violation",
+                            "stanza larger than " + std::to_string(max_stanza_bytes_) + " bytes"}));
 }
 
 void ComponentLink::handleTag(gloox::Tag* tag) {
-  bytes_since_stanza_ = 0;
   if (authed() && tag != nullptr &&
       (tag->name() == "iq" || tag->name() == "message" || tag->name() == "presence")) {
     handler_.onStanza(*tag);
@@ -145,6 +169,7 @@ void ComponentLink::run() {
       }
       connecting_ = true;
       ++reconnects_;
+      guard_.reset();  // a new stream
       if (!connect(false)) {
         // gloox may or may not have called onDisconnect already.
         if (connecting_) {

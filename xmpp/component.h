@@ -19,6 +19,7 @@
 
 #include "plugin/clock.h"
 #include "plugin/config.h"
+#include "xmpp/stanza_guard.h"
 
 namespace vapush::xmpp {
 
@@ -58,7 +59,8 @@ class ComponentLink : public gloox::Component,
   // gloox::TagHandler (via ClientBase): intercepts stanzas once the handshake is done.
   void handleTag(gloox::Tag* tag) override;
   // gloox::ConnectionDataHandler (via ClientBase): bounds the size of one stanza, since
-  // gloox's parser has no limit of its own.
+  // gloox's parser has no limit of its own. An oversized stanza is skipped alone (an IQ
+  // get/set is answered policy-violation, modify); only a broken stream drops the link.
   void handleReceivedData(const gloox::ConnectionBase* connection,
                           const std::string& data) override;
   // gloox::ConnectionListener
@@ -71,6 +73,7 @@ class ComponentLink : public gloox::Component,
  private:
   void scheduleReconnect(const char* why);
   void runPosted();
+  void onSkipped(const SkippedStanza& stanza);
 
   const ComponentConfig config_;
   StanzaHandler& handler_;
@@ -84,7 +87,9 @@ class ComponentLink : public gloox::Component,
   const size_t max_stanza_bytes_;
   uint64_t received_bytes_ = 0;
   static constexpr int kMaxReadsPerCommit = 1024;
-  size_t bytes_since_stanza_ = 0;  // received since the last complete top-level element
+  StanzaGuard guard_;    // between the socket and gloox's parser; reset per connection
+  std::string guarded_;  // what the guard let through, per read
+  std::vector<SkippedStanza> skipped_;  // what it skipped, per read
   std::mutex posted_mutex_;
   std::deque<std::function<void()>> posted_;
 };

@@ -2,7 +2,9 @@
 // Parsers for publishes, presences and privilege announcements.
 #include "xmpp/parse.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace vapush::xmpp {
@@ -46,6 +48,76 @@ std::optional<TimeMs> parseXmppTime(const std::string& s) {
   return ms;
 }
 
+namespace {
+
+struct LenientField {
+  std::string var;
+  std::string value;  // the first <value/>, or empty
+};
+
+// Reads a data form's fields leniently: a field without var, or whose var or value is not
+// UTF-8, is left out and `part` is noted in `dropped` (once per field).
+std::vector<LenientField> lenientFields(const gloox::Tag& x, const char* part,
+                                        std::vector<std::string>& dropped) {
+  std::vector<LenientField> out;
+  for (const gloox::Tag* f : x.children()) {
+    if (f->name() != "field") continue;
+    LenientField field;
+    field.var = f->findAttribute("var");
+    if (const gloox::Tag* v = f->findChild("value")) field.value = v->cdata();
+    if (field.var.empty() || !validUtf8(field.var) || !validUtf8(field.value)) {
+      dropped.emplace_back(part);
+      continue;
+    }
+    out.push_back(std::move(field));
+  }
+  return out;
+}
+
+// XEP-0357 §7 summary: only the fields we use are read; a bad one is dropped alone.
+void readSummary(const gloox::Tag& x, PublishRequest& r) {
+  const auto fields = lenientFields(x, "summary-field", r.dropped);
+  for (const auto& f : fields) {
+    if (f.var == "FORM_TYPE" && f.value != kPushSummary) {
+      r.dropped.emplace_back("summary-form");  // some other form: nothing in it is ours
+      return;
+    }
+  }
+  r.has_summary = true;
+  for (const auto& f : fields) {
+    if (f.var == "message-count" && !f.value.empty() && r.message_count == 0) {
+      char* end = nullptr;
+      errno = 0;
+      const long n = std::strtol(f.value.c_str(), &end, 10);
+      if (*end != '\0' || errno != 0 || n < 0 || n > kMaxMessageCount) {
+        r.dropped.emplace_back("message-count");
+      } else {
+        r.message_count = static_cast<int>(n);
+      }
+    } else if (f.var == "last-message-sender" && r.last_sender.empty()) {
+      r.last_sender = f.value;
+    } else if (f.var == "last-message-body" && r.last_body.empty()) {
+      r.last_body = f.value;
+    }
+  }
+}
+
+// XEP-0357 §5 publish-options, echoed by the server. secret and pushModule are always
+// kept; other options up to kMaxPublishOptions in all.
+void readOptions(const gloox::Tag& x, PublishRequest& r) {
+  for (auto& f : lenientFields(x, "options-field", r.dropped)) {
+    if (f.var == "FORM_TYPE") continue;
+    const bool ours = f.var == "secret" || f.var == "pushModule";
+    if (!ours && r.options.size() >= kMaxPublishOptions) {
+      r.dropped.emplace_back("options-excess");
+      continue;
+    }
+    r.options.emplace_back(std::move(f.var), std::move(f.value));
+  }
+}
+
+}  // namespace
+
 std::optional<PublishRequest> parsePublish(const gloox::Tag& iq, StanzaError& error) {
   const gloox::Tag* pubsub = child(&iq, "pubsub", kNsPubsub);
   const gloox::Tag* publish = pubsub ? child(pubsub, "publish", kNsPubsub) : nullptr;
@@ -61,60 +133,24 @@ std::optional<PublishRequest> parsePublish(const gloox::Tag& iq, StanzaError& er
     return std::nullopt;
   }
   if (!validUtf8(r.node) || r.node.size() > 1024) {
-    error = badRequest("invalid node");
+    // No node we ever handed out looks like this: an unknown node, like any other.
+    error = {"cancel", "item-not-found", "no such push node"};
     return std::nullopt;
   }
+  // Everything else is optional to us: a part we cannot read is dropped (and counted) and
+  // the publish accepted, since any error but `wait` makes ejabberd delete the
+  // registration (docs/registration.md).
   const gloox::Tag* item = child(publish, "item", kNsPubsub);
   const gloox::Tag* notification = item ? child(item, "notification", kNsPush) : nullptr;
   if (notification == nullptr) {
-    error = badRequest("expected <item><notification xmlns='urn:xmpp:push:0'/>");
-    return std::nullopt;
-  }
-  // XEP-0357 §7: the summary is optional; an empty <notification/> is a wake-up
-  // (ejabberd's mod_push_keepalive).
-  if (const gloox::Tag* x = child(notification, "x", kNsData)) {
-    std::string why;
-    const auto form = parseForm(x, why);
-    if (!form) {
-      error = badRequest(why);
-      return std::nullopt;
-    }
-    // ejabberd sends type='submit', Prosody type='form'; both are accepted.
-    if (form->formType() != kPushSummary) {
-      error = badRequest("notification form must have FORM_TYPE urn:xmpp:push:summary");
-      return std::nullopt;
-    }
-    r.has_summary = true;
-    const std::string count = form->value("message-count");
-    if (!count.empty()) {
-      char* end = nullptr;
-      const long n = std::strtol(count.c_str(), &end, 10);
-      if (*end != '\0' || n < 0 || n > 1'000'000) {
-        error = badRequest("message-count is not a number");
-        return std::nullopt;
-      }
-      r.message_count = static_cast<int>(n);
-    }
-    r.last_sender = form->value("last-message-sender");
-    r.last_body = form->value("last-message-body");
+    r.dropped.emplace_back("notification");
+  } else if (const gloox::Tag* x = child(notification, "x", kNsData)) {
+    // XEP-0357 §7: the summary is optional; an empty <notification/> is a wake-up
+    // (ejabberd's mod_push_keepalive). ejabberd sends type='submit', Prosody 'form'.
+    readSummary(*x, r);
   }
   if (const gloox::Tag* options = child(pubsub, "publish-options", kNsPubsub)) {
-    if (const gloox::Tag* x = child(options, "x", kNsData)) {
-      std::string why;
-      const auto form = parseForm(x, why);
-      if (!form) {
-        error = badRequest("publish-options: " + why);
-        return std::nullopt;
-      }
-      if (form->fields.size() > 32) {
-        error = badRequest("publish-options: too many fields");
-        return std::nullopt;
-      }
-      for (const auto& f : form->fields) {
-        if (f.var == "FORM_TYPE") continue;
-        r.options.emplace_back(f.var, f.values.empty() ? std::string() : f.values.front());
-      }
-    }
+    if (const gloox::Tag* x = child(options, "x", kNsData)) readOptions(*x, r);
   }
   return r;
 }

@@ -21,8 +21,14 @@ inline constexpr const char* kNsPush = "urn:xmpp:push:0";
 inline constexpr const char* kPushSummary = "urn:xmpp:push:summary";
 inline constexpr const char* kPublishOptions = "http://jabber.org/protocol/pubsub#publish-options";
 
-// Parses <iq type='set'><pubsub><publish node=...> (XEP-0357 §7). Returns nullopt and
-// fills `error` (bad-request) when the stanza is not a well-formed push publish.
+inline constexpr long kMaxMessageCount = 1'000'000;
+inline constexpr size_t kMaxPublishOptions = 32;
+
+// Parses <iq type='set'><pubsub><publish node=...> (XEP-0357 §7), leniently: only a
+// publish without a node is refused (bad-request), a node that cannot be ours (not UTF-8,
+// longer than 1024 bytes) is item-not-found; anything optional that cannot be read (a
+// missing notification, a foreign or broken summary form or field, a bad message-count,
+// broken or excess publish-options) is left out and named in PublishRequest::dropped.
 std::optional<PublishRequest> parsePublish(const gloox::Tag& iq, StanzaError& error);
 
 struct PresenceEvent {

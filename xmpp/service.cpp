@@ -3,6 +3,7 @@
 #include "xmpp/service.h"
 
 #include "plugin/log.h"
+#include "plugin/metrics.h"
 
 namespace vapush::xmpp {
 namespace {
@@ -40,6 +41,27 @@ void identity(gloox::Tag* q, const char* category, const char* type, const char*
 }
 
 }  // namespace
+
+StanzaError publishError(const PublishDecision& d) {
+  // ejabberd deletes the registration on any error but `wait`: `cancel` only for nodes
+  // that are really dead, `wait` whenever the registration should live on.
+  switch (d.verdict) {
+    case PublishDecision::Verdict::UnknownNode:
+      return {"cancel", "item-not-found", d.text};
+    case PublishDecision::Verdict::Forbidden:
+      return {"auth", "forbidden", d.text};
+    case PublishDecision::Verdict::BadRequest:
+      return {"modify", "bad-request", d.text};
+    case PublishDecision::Verdict::Throttled:
+      return {"wait", "resource-constraint", d.text};
+    case PublishDecision::Verdict::Conflict:
+      return {"wait", "conflict", d.text};
+    case PublishDecision::Verdict::Accept:
+    case PublishDecision::Verdict::Transient:
+      break;
+  }
+  return {"wait", "internal-server-error", d.text};
+}
 
 Service::Service(const Config& config, PublishIntake& intake, IntakeStore& store,
                  Observer& observer)
@@ -198,26 +220,23 @@ void Service::onPublish(const gloox::Tag& iq) {
     replyError(iq, error);
     return;
   }
-  PublishDecision d = intake_.decide(*request);
-  switch (d.verdict) {
-    case PublishDecision::Verdict::Accept:
-      pending_records_.push_back(std::move(d.record));
-      pending_requests_.emplace_back(replyAddress(iq));
-      return;
-    case PublishDecision::Verdict::UnknownNode:
-      error = {"cancel", "item-not-found", d.text};
-      break;
-    case PublishDecision::Verdict::Forbidden:
-      error = {"auth", "forbidden", d.text};
-      break;
-    case PublishDecision::Verdict::BadRequest:
-      error = {"modify", "bad-request", d.text};
-      break;
-    case PublishDecision::Verdict::Transient:
-      // `wait`: the server keeps the registration and may retry (never `cancel` here).
-      error = {"wait", "internal-server-error", d.text};
-      break;
+  if (!request->dropped.empty()) {
+    // Accepted without the parts we could not read; names of parts only, never contents.
+    std::string parts;
+    for (const auto& part : request->dropped) {
+      metrics().inc("vapush_publish_parts_dropped_total", {{"part", part}});
+      if (parts.find(part) == std::string::npos) parts += (parts.empty() ? "" : ",") + part;
+    }
+    log::info("publish.parts_dropped",
+              {{"from", request->from}, {"node", log::redact(request->node)}, {"parts", parts}});
   }
+  PublishDecision d = intake_.decide(*request);
+  if (d.verdict == PublishDecision::Verdict::Accept) {
+    pending_records_.push_back(std::move(d.record));
+    pending_requests_.emplace_back(replyAddress(iq));
+    return;
+  }
+  error = publishError(d);
   log::info("publish.refused", {{"from", request->from},
                                 {"node", log::redact(request->node)},
                                 {"condition", error.condition}});

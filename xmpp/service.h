@@ -48,6 +48,10 @@ class CommandPort {
   virtual bool exists(const std::string& node) = 0;
 };
 
+// The error a refused publish is answered with; see the table "Every answer to a publish"
+// in docs/registration.md.
+StanzaError publishError(const PublishDecision& decision);
+
 class Service : public StanzaHandler {
  public:
   Service(const Config& config, PublishIntake& intake, IntakeStore& store, Observer& observer);

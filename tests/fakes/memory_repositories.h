@@ -48,6 +48,13 @@ class FailureInjection {
 class MemoryDeviceRepository : public DeviceRepository, public FailureInjection {
  public:
   // DeviceRepository
+  Status purgeDisabled(TimeMs cutoff, int& deleted) override {
+    if (auto f = injected()) return *f;
+    const auto before = rows_.size();
+    std::erase_if(rows_, [&](const Device& d) { return !d.enabled && d.updated < cutoff; });
+    deleted = static_cast<int>(before - rows_.size());
+    return Status::success();
+  }
   Status add(Device& device) override {
     if (auto f = injected()) return *f;
     for (const auto& d : rows_) {

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """vapushd against a scripted server peer: handshake, disco, ping, XEP-0357 publish
-answers (result / forbidden / item-not-found / bad-request / wait), reconnect, shutdown."""
+answers (result / forbidden / item-not-found / bad-request / wait; lenient optional parts), reconnect, shutdown."""
 
 import os
 import sqlite3
@@ -68,9 +68,14 @@ class ComponentTest(unittest.TestCase):
         self.assertEqual(error_of(foreign), ('cancel', 'item-not-found'))
         malformed = self.server.request(
             "<iq type='set' from='localhost' to='push.localhost' id='e4'>"
-            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='node-a'>"
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish>"
             "<item><wrong xmlns='urn:example'/></item></publish></pubsub></iq>")
-        self.assertEqual(error_of(malformed), ('modify', 'bad-request'))
+        self.assertEqual(error_of(malformed), ('modify', 'bad-request'), 'no node at all')
+        # Without a readable notification the publish is still the node's: a wake-up, kept.
+        lenient = self.server.request(publish('e6', 'node-a', 's3cr3t').replace(
+            "<notification xmlns='urn:xmpp:push:0'>", "<wrong xmlns='urn:example'>").replace(
+            '</notification>', '</wrong>'))
+        self.assertEqual(lenient.get('type'), 'result')
         self.assertEqual(self.d.query('SELECT count(*) AS n FROM unread_message')[0]['n'], 0)
         # The process is still serving.
         ok = self.server.request(publish('e5', 'node-a', 's3cr3t'))

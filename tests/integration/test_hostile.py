@@ -45,14 +45,41 @@ class HostileTest(unittest.TestCase):
         self.assertEqual([r['body'] for r in self.d.query('SELECT body FROM unread_message')][:1],
                          ['kept'], 'stored data intact')
 
-    def test_oversized_stanza_drops_the_stream_and_reconnects(self):
+    def test_oversized_stanzas_are_skipped_alone_and_the_link_stays_up(self):
         mark = self.d.log_mark()
-        self.server.send(publish('big', 'na', 'sa', body='x' * (2 << 20)))
-        self.d.wait_log(r'event=xmpp\.stanza_too_large', since=mark)
+        big = 'x' * (2 << 20)
+        # An IQ gets policy-violation (modify), addressed from its opening tag; a message
+        # is skipped silently; the stanzas around them are processed as usual.
+        self.server.send(publish('big', 'na', 'sa', body=big) +
+                         "<message from='usera@localhost/r' to='push.localhost' id='bm'><body>" +
+                         big + '</body></message>' + publish('after', 'na', 'sa', body='after'))
+        reply = self.server.wait_stanza(lambda el: el.get('id') == 'big', 30, 'reply to big')
+        self.assertEqual(error_of(reply), ('modify', 'policy-violation'))
+        self.assertEqual(reply.get('to'), 'localhost')
+        self.assertEqual(reply.get('from'), 'push.localhost')
+        after = self.server.wait_stanza(lambda el: el.get('id') == 'after', 10, 'reply to after')
+        self.assertEqual(after.get('type'), 'result')
+        self.alive()
+        self.d.wait_log(r'event=xmpp\.stanza_too_large', since=mark, count=2)
+        with open(self.d.log_path, errors='replace') as f:
+            f.seek(mark)
+            log = f.read()
+        self.assertNotIn('xxxxxxxx', log, 'no body content in the log')
+        self.assertNotIn('xmpp.disconnected', log)
+        self.assertEqual(log.count('event=xmpp.connected'), 0, 'no reconnect')
+        self.assertFalse(self.server.closed)
+        self.assertNotIn('bm', [el.get('id') for el in self.server.stanzas])
+        bodies = [r['body'] for r in self.d.query('SELECT body FROM unread_message ORDER BY id')]
+        self.assertEqual(bodies, ['kept', 'after'])
+        self.assertLess(rss_kb(self.d.proc.pid), RSS_LIMIT_KB)
+
+    def test_broken_stream_drops_the_link_and_reconnects(self):
+        mark = self.d.log_mark()
+        self.server.send("<message from='localhost'><!-- comments are not XMPP --></message>")
+        self.d.wait_log(r'event=xmpp\.stream_broken', since=mark)
         self.assertTrue(self.server.accept(timeout=10))
         self.d.wait_connected(since=mark)
         self.alive()
-        self.assertLess(rss_kb(self.d.proc.pid), RSS_LIMIT_KB)
 
     def test_deep_nesting_is_answered(self):
         depth = 20000

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace vapush {
 namespace {
@@ -125,6 +126,54 @@ TEST_F(ConfigTest, WrongTypes) {
   EXPECT_NE(list.error->reason.find("expected a list"), std::string::npos);
   auto flag = load(std::string(kMinimal) + "  allow_foreign_users: maybe\n");
   ASSERT_FALSE(flag.config);
+}
+
+TEST_F(ConfigTest, StanzaLimitIsAtLeastGlooxReadBuffer) {
+  auto r = load(std::string(kMinimal) + "limits: { max_stanza_bytes: 8191 }\n");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.error->reason.find("limits.max_stanza_bytes"), std::string::npos);
+  r = load(std::string(kMinimal) + "limits: { max_stanza_bytes: 8192 }\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  EXPECT_EQ(r.config->limits.max_stanza_bytes, 8192u);
+  EXPECT_EQ(load(kMinimal).config->limits.max_stanza_bytes, 1u << 20);
+}
+
+TEST_F(ConfigTest, SampleStanzaLimitCoversTheServersClientLimit) {
+  std::ifstream in(std::string(VAPUSH_TEST_DATA) + "/../../packaging/vapush.yml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const auto at = text.find("\n  max_stanza_bytes: ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stol(text.substr(at + 20)), 262144) << "ejabberd's and Prosody's c2s limit";
+}
+
+TEST_F(ConfigTest, FpushDomainsDefaultToDomainsAndAreValidated) {
+  auto r = load(std::string(kMinimal) + "  domains: [example.com, example.org]\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  EXPECT_EQ(r.config->component.fpush_domains, r.config->component.domains);
+  EXPECT_EQ(r.config->limits.new_fpush_devices_per_minute, 60);
+  EXPECT_EQ(r.config->batching.disabled_device_retention_ms, 30LL * 24 * 3600 * 1000);
+  r = load(std::string(kMinimal) +
+           "  domains: [example.com, example.org]\n  fpush_domains: [Example.COM]\n"
+           "limits: { new_fpush_devices_per_minute: 5 }\n"
+           "batching: { disabled_device_retention: 7d }\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  EXPECT_EQ(r.config->component.fpush_domains, std::vector<std::string>{"example.com"});
+  EXPECT_EQ(r.config->limits.new_fpush_devices_per_minute, 5);
+  EXPECT_EQ(r.config->batching.disabled_device_retention_ms, 7LL * 24 * 3600 * 1000);
+  r = load(std::string(kMinimal) + "  fpush_domains: []\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  EXPECT_TRUE(r.config->component.fpush_domains.empty()) << "[] turns fpush off";
+  for (const char* bad : {"[user@example.com]", "[example.com, example.com]", "['']"}) {
+    SCOPED_TRACE(bad);
+    r = load(std::string(kMinimal) + "  fpush_domains: " + bad + "\n");
+    ASSERT_FALSE(r.config);
+    EXPECT_EQ(r.error->line, 4);
+    EXPECT_NE(r.error->reason.find("component.fpush_domains"), std::string::npos);
+  }
+  r = load(std::string(kMinimal) + "limits: { new_fpush_devices_per_minute: 0 }\n");
+  EXPECT_FALSE(r.config);
 }
 
 TEST_F(ConfigTest, SecretProblems) {

@@ -283,6 +283,38 @@ TEST_F(StorageTest, ReadOnlyDatabaseIsTransientAndLosesNothing) {
   EXPECT_EQ(count(*db_, "SELECT count(*) FROM unread_message WHERE body='kept'"), 1);
 }
 
+TEST_F(StorageTest, PurgeDisabledDeletesOnlyLongDisabledDevicesWithoutPendingPushes) {
+  SqliteDeviceRepository repo(*db_);
+  const TimeMs day = 24LL * 3600 * 1000, now = 100 * day;
+  auto add = [&](const char* node, bool enabled, TimeMs updated) {
+    Device d = device("u@example.com", node);
+    d.enabled = enabled;
+    d.updated = updated;
+    EXPECT_TRUE(repo.add(d).ok());
+    return d.id;
+  };
+  add("old-disabled", false, now - 40 * day);
+  add("new-disabled", false, now - 2 * day);
+  add("old-enabled", true, now - 40 * day);
+  const int64_t queued = add("old-disabled-queued", false, now - 40 * day);
+  Statement& st = db_->prepare(
+      "INSERT INTO push(id, device, user, app, platform, token, conversation, category, "
+      "title, body, badge, unread, oldest_message_time, batch, created, updated) "
+      "VALUES ('0123456789abcdef0123456789abcdef', ?, 'u@example.com', 'ios', 'apns', 't', "
+      "'c@example.com', 'chat', 't', "
+      "'b', 1, 1, 0, 1, 0, 0)");
+  st.reset().bind(1, queued).step();
+  ASSERT_TRUE(st.status("insert push").ok()) << st.status("insert push").message;
+  int n = -1;
+  ASSERT_TRUE(repo.purgeDisabled(now - 30 * day, n).ok());
+  EXPECT_EQ(n, 1);
+  Device d;
+  EXPECT_TRUE(repo.findByNode("old-disabled", d).notFound());
+  for (const char* kept : {"new-disabled", "old-enabled", "old-disabled-queued"}) {
+    EXPECT_TRUE(repo.findByNode(kept, d).ok()) << kept;
+  }
+}
+
 TEST(OpenSslCryptoTest, KnownVectors) {
   OpenSslCrypto c;
   EXPECT_EQ(c.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

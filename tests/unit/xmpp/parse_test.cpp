@@ -56,6 +56,7 @@ struct Malformed {
 
 class ParsePublishMalformed : public ::testing::TestWithParam<Malformed> {};
 
+// Only a publish without a node at all is bad-request (modify).
 TEST_P(ParsePublishMalformed, IsBadRequest) {
   auto iq = parseXml(GetParam().xml);
   ASSERT_TRUE(iq) << "test XML must itself be well-formed";
@@ -73,35 +74,191 @@ INSTANTIATE_TEST_SUITE_P(
                   "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'/></iq>"},
         Malformed{"NoNode",
                   "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish>"
-                  "<item><notification xmlns='urn:xmpp:push:0'/></item></publish></pubsub></iq>"},
-        Malformed{"NoNotification",
-                  "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                  "<publish node='n'><item/></publish></pubsub></iq>"},
-        Malformed{"WrongFormType",
-                  "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                  "<publish node='n'><item><notification xmlns='urn:xmpp:push:0'>"
-                  "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'>"
-                  "<value>urn:example</value></field></x></notification></item></publish>"
-                  "</pubsub></iq>"},
-        Malformed{"BadFormTypeAttr",
-                  "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                  "<publish node='n'><item><notification xmlns='urn:xmpp:push:0'>"
-                  "<x xmlns='jabber:x:data' type='bogus'/></notification></item></publish>"
-                  "</pubsub></iq>"},
-        Malformed{"BadCount",
-                  "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                  "<publish node='n'><item><notification xmlns='urn:xmpp:push:0'>"
-                  "<x xmlns='jabber:x:data' type='form'><field var='FORM_TYPE'>"
-                  "<value>urn:xmpp:push:summary</value></field><field var='message-count'>"
-                  "<value>many</value></field></x></notification></item></publish>"
-                  "</pubsub></iq>"},
-        Malformed{"InvalidUtf8Body",
-                  "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                  "<publish node='n'><item><notification xmlns='urn:xmpp:push:0'>"
-                  "<x xmlns='jabber:x:data' type='form'><field var='FORM_TYPE'>"
-                  "<value>urn:xmpp:push:summary</value></field><field var='last-message-body'>"
-                  "<value>\xc3\x28</value></field></x></notification></item></publish>"
-                  "</pubsub></iq>"}),
+                  "<item><notification xmlns='urn:xmpp:push:0'/></item></publish></pubsub></iq>"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ParsePublish, NodeThatCannotBeOursIsUnknown) {
+  for (const std::string& node : {std::string(1025, 'n'), std::string("\xc3\x28")}) {
+    auto iq = parseXml(
+        "<iq type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='" + node +
+        "'/></pubsub></iq>");
+    ASSERT_TRUE(iq);
+    StanzaError err;
+    EXPECT_FALSE(parsePublish(*iq, err));
+    EXPECT_EQ(err.type, "cancel");
+    EXPECT_EQ(err.condition, "item-not-found");
+  }
+}
+
+// A publish with something optional we cannot read: accepted, that part left out.
+struct Lenient {
+  const char* name;
+  std::string summary;  // the <x/> inside <notification/> ("-" = no notification)
+  std::string options;  // fields of publish-options after FORM_TYPE
+  std::vector<std::string> dropped;
+  bool has_summary;
+  int count;
+  std::string sender, body, secret;
+};
+
+std::string field(const std::string& var, const std::string& value) {
+  return "<field var='" + var + "'><value>" + value + "</value></field>";
+}
+
+std::string lenientXml(const Lenient& c) {
+  std::string xml =
+      "<iq type='set' from='localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+      "<publish node='n'>";
+  if (c.summary != "-") {
+    xml += "<item><notification xmlns='urn:xmpp:push:0'>" + c.summary + "</notification></item>";
+  }
+  xml += "</publish><publish-options><x xmlns='jabber:x:data' type='submit'>" +
+         field("FORM_TYPE", "http://jabber.org/protocol/pubsub#publish-options") + c.options +
+         "</x></publish-options></pubsub></iq>";
+  return xml;
+}
+
+std::string summary(const std::string& fields, const std::string& type = "submit") {
+  return "<x xmlns='jabber:x:data' type='" + type + "'>" +
+         field("FORM_TYPE", "urn:xmpp:push:summary") + fields + "</x>";
+}
+
+class ParsePublishLenient : public ::testing::TestWithParam<Lenient> {};
+
+TEST_P(ParsePublishLenient, AcceptsAndDropsThePart) {
+  const Lenient& c = GetParam();
+  auto iq = parseXml(lenientXml(c));
+  ASSERT_TRUE(iq) << "test XML must itself be well-formed";
+  StanzaError err;
+  auto p = parsePublish(*iq, err);
+  ASSERT_TRUE(p) << err.condition << ": " << err.text;
+  EXPECT_EQ(p->node, "n");
+  EXPECT_EQ(p->dropped, c.dropped);
+  EXPECT_EQ(p->has_summary, c.has_summary);
+  EXPECT_EQ(p->message_count, c.count);
+  EXPECT_EQ(p->last_sender, c.sender);
+  EXPECT_EQ(p->last_body, c.body);
+  EXPECT_EQ(p->option("secret"), c.secret);
+}
+
+const std::string kSender = field("last-message-sender", "b@localhost/r");
+const std::string kSecret = field("secret", "s3");
+
+std::string manyOptions(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += field("opt" + std::to_string(i), "v");
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, ParsePublishLenient,
+    ::testing::Values(
+        Lenient{"InvalidUtf8Body",
+                summary(kSender + field("last-message-body", "\xc3\x28")),
+                kSecret,
+                {"summary-field"},
+                true,
+                0,
+                "b@localhost/r",
+                "",
+                "s3"},
+        Lenient{
+            "InvalidUtf8Sender",
+            summary(field("last-message-sender", "\xc3\x28@x") + field("last-message-body", "hi")),
+            kSecret,
+            {"summary-field"},
+            true,
+            0,
+            "",
+            "hi",
+            "s3"},
+        Lenient{"FieldWithoutVar",
+                summary("<field><value>x</value></field>" + field("last-message-body", "hi")),
+                kSecret,
+                {"summary-field"},
+                true,
+                0,
+                "",
+                "hi",
+                "s3"},
+        Lenient{"HugeCount",
+                summary(field("message-count", "99999999999999999999") + kSender),
+                kSecret,
+                {"message-count"},
+                true,
+                0,
+                "b@localhost/r",
+                "",
+                "s3"},
+        Lenient{"NegativeCount",
+                summary(field("message-count", "-3") + kSender),
+                kSecret,
+                {"message-count"},
+                true,
+                0,
+                "b@localhost/r",
+                "",
+                "s3"},
+        Lenient{"TextCount",
+                summary(field("message-count", "many") + kSender),
+                kSecret,
+                {"message-count"},
+                true,
+                0,
+                "b@localhost/r",
+                "",
+                "s3"},
+        Lenient{"GoodCount",
+                summary(field("message-count", "7"), "form"),
+                kSecret,
+                {},
+                true,
+                7,
+                "",
+                "",
+                "s3"},
+        Lenient{"BogusFormTypeAttribute",
+                summary(kSender, "bogus"),
+                kSecret,
+                {},
+                true,
+                0,
+                "b@localhost/r",
+                "",
+                "s3"},
+        Lenient{"ForeignFormType",
+                "<x xmlns='jabber:x:data' type='submit'>" + field("FORM_TYPE", "urn:example") +
+                    kSender + "</x>",
+                kSecret,
+                {"summary-form"},
+                false,
+                0,
+                "",
+                "",
+                "s3"},
+        Lenient{"NoNotification", "-", kSecret, {"notification"}, false, 0, "", "", "s3"},
+        Lenient{"OptionWithoutVar",
+                summary(kSender),
+                "<field><value>v</value></field>" + kSecret,
+                {"options-field"},
+                true,
+                0,
+                "b@localhost/r",
+                "",
+                "s3"},
+        Lenient{"TooManyOptionsKeepsTheSecret", summary(kSender), manyOptions(40) + kSecret,
+                std::vector<std::string>(8, "options-excess"), true, 0, "b@localhost/r", "", "s3"},
+        // An unreadable secret is no secret: the intake answers forbidden (auth) for a
+        // registration that has one, exactly as for a wrong one.
+        Lenient{"UnreadableSecret",
+                summary(kSender),
+                field("secret", "\xc3\x28"),
+                {"options-field"},
+                true,
+                0,
+                "b@localhost/r",
+                "",
+                ""}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ParsePresence, AwayWithShow) {
