@@ -46,6 +46,7 @@ class DaemonObserver : public xmpp::Observer {
       : config_(config),
         presence_(presence),
         forwarding_(forwarding),
+        db_(db),
         intake_(db),
         notifications_(db),
         clock_(clock),
@@ -70,23 +71,42 @@ class DaemonObserver : public xmpp::Observer {
         "presence",
         {{"user", p.bare}, {"resource", p.resource}, {"show", std::string(toString(p.show))}});
   }
+  // The receive pass's group commit for forwarded copies, read marks and coming-back
+  // moments: one transaction (one disk sync) however many arrived, in arrival order by
+  // kind (copies, then read marks, then moments). On failure everything is kept and
+  // written by a later pass, at most once a second so a locked database does not hold
+  // up the link; past kMaxQueued per kind the oldest are dropped and counted.
   void afterReceive() override {
     prunePresence();
-    if (seen_.empty() || clock_.nowMs() < seen_retry_at_) return;
-    size_t changed = 0;
-    const Status s = notifications_.markSeen(seen_, changed);
+    if (copies_.empty() && reads_.empty() && seen_.empty()) return;
+    if (clock_.nowMs() < retry_at_) return;
+    size_t seen_changed = 0;
+    Status s = db_.begin();
+    for (auto& copy : copies_) {
+      if (s.ok()) s = intake_.storeForwarded(copy);
+    }
+    for (const auto& r : reads_) {
+      if (s.ok()) s = notifications_.markRead(r.user, r.peer, r.until);
+    }
+    if (s.ok()) s = notifications_.markSeen(seen_, seen_changed);
+    if (s.ok()) s = db_.commit();
     if (!s.ok()) {
-      seen_retry_at_ = clock_.nowMs() + 1'000;
-      // Kept (one entry per user) and written by a later pass, at most once a second so
-      // a locked database does not hold up the link.
-      log::error("presence.mark_seen_failed",
-                 {{"users", std::to_string(seen_.size())}, {"error", s.message}});
+      db_.rollback();
+      retry_at_ = clock_.nowMs() + 1'000;
+      log::error("forwarded.store_failed", {{"copies", std::to_string(copies_.size())},
+                                            {"reads", std::to_string(reads_.size())},
+                                            {"users_back", std::to_string(seen_.size())},
+                                            {"error", s.message}});
+      trim(copies_, "copy");
+      trim(reads_, "read");
       return;
     }
+    copies_.clear();
+    reads_.clear();
     seen_.clear();
-    if (changed > 0) {
+    if (seen_changed > 0) {
       metrics().inc("vapush_read_marks_total", {{"signal", "came_back"}},
-                    static_cast<double>(changed));
+                    static_cast<double>(seen_changed));
     }
   }
   void onPublishStored(const PublishRecord& r) override {
@@ -128,8 +148,7 @@ class DaemonObserver : public xmpp::Observer {
       u.message_time = m.stamp.value_or(now);
       u.received = now;
       u.dedupe_key = m.id.empty() ? std::string() : "fwd:" + m.id;
-      const Status s = intake_.storeForwarded(u);
-      if (!s.ok()) log::error("forwarded.store_failed", {{"error", s.message}});
+      copies_.push_back(std::move(u));  // group-committed in afterReceive()
     }
     if (from_local) markRead(m, now);
   }
@@ -160,8 +179,7 @@ class DaemonObserver : public xmpp::Observer {
       log::debug("forwarded.read_ignored", {{"user", m.from_bare}, {"signal", kind}});
       return;
     }
-    const Status s = notifications_.markRead(m.from_bare, m.to_bare, now);
-    if (!s.ok()) log::error("forwarded.mark_read_failed", {{"error", s.message}});
+    reads_.push_back({m.from_bare, m.to_bare, now});  // group-committed in afterReceive()
     metrics().inc("vapush_read_marks_total", {{"signal", kind}});
     log::debug("forwarded.read", {{"user", m.from_bare}, {"peer", m.to_bare}, {"signal", kind}});
   }
@@ -174,10 +192,20 @@ class DaemonObserver : public xmpp::Observer {
     next_prune_ = now + 60'000;
     const size_t removed = presence_.prune(now - kForgetGoneResourcesMs);
     metrics().set("vapush_presence_resources", {}, static_cast<double>(presence_.resourceCount()));
-    metrics().set("vapush_presence_evicted_resources", {}, static_cast<double>(presence_.evictedCount()));
+    metrics().set("vapush_presence_evicted_resources", {},
+                  static_cast<double>(presence_.evictedCount()));
     if (removed > 0) log::debug("presence.pruned", {{"resources", std::to_string(removed)}});
   }
   static constexpr TimeMs kForgetGoneResourcesMs = 10 * 60'000;
+
+  template <typename T>
+  static void trim(std::vector<T>& queue, const char* what) {
+    if (queue.size() <= kMaxQueued) return;
+    const size_t drop = queue.size() - kMaxQueued;
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(drop));
+    metrics().inc("vapush_forwarded_dropped_total", {{"kind", what}}, static_cast<double>(drop));
+  }
+  static constexpr size_t kMaxQueued = 100'000;
 
   static std::string domainOf(const std::string& bare) {
     const auto at = bare.find('@');
@@ -196,8 +224,15 @@ class DaemonObserver : public xmpp::Observer {
   const Config& config_;
   PresenceTracker& presence_;
   ForwardingMonitor& forwarding_;
+  struct ReadMark {
+    std::string user, peer;
+    TimeMs until = 0;
+  };
+  Database& db_;
+  std::vector<UnreadMessage> copies_;   // forwarded copies not yet written
+  std::vector<ReadMark> reads_;         // read marks not yet written
   std::map<std::string, TimeMs> seen_;  // came-back moments not yet written, by user
-  TimeMs seen_retry_at_ = 0;            // after a failed write, not before this
+  TimeMs retry_at_ = 0;                 // after a failed write, not before this
   TimeMs next_prune_ = 0;
   IntakeStore intake_;
   NotificationStore notifications_;

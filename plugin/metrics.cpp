@@ -138,6 +138,8 @@ Metrics& metrics() {
     r->describe("vapush_read_marks_total", T::Counter,
                 "Users or conversations whose messages became read, by signal.");
     r->describe("vapush_presence_resources", T::Gauge, "Resources the presence tracker holds.");
+    r->describe("vapush_forwarded_dropped_total", T::Counter,
+                "Forwarded copies or read marks dropped while the database refused writes.");
     r->describe("vapush_presence_evicted_resources", T::Gauge,
                 "Resources forgotten since start because of the per-user cap.");
     return r;

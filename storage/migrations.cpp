@@ -163,6 +163,11 @@ CREATE TABLE user_state(
 CREATE INDEX user_state_read_changed ON user_state(user) WHERE read_changed<>0;
 ALTER TABLE device ADD COLUMN badge INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE push ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert' CHECK (kind IN ('alert','badge'));
+-- The fan-out/copy dedupe looks up (user, conversation) from `received` on: with the
+-- time in the index that is a range scan, not every message of the conversation. The
+-- old (user, conversation) index is its prefix and goes.
+DROP INDEX unread_by_user;
+CREATE INDEX unread_by_conversation ON unread_message(user, conversation, received);
 )sql",
 };
 

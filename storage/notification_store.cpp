@@ -7,9 +7,11 @@
 namespace vapush {
 namespace {
 
-// Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
+// Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails. Inside a
+// transaction the caller opened, `fn` just runs as part of it (the caller commits).
 template <typename Fn>
 Status inTransaction(Database& db, Fn&& fn) {
+  if (!sqlite3_get_autocommit(db.handle())) return fn();
   Status s = db.begin();
   if (!s.ok()) return s;
   s = fn();
