@@ -16,6 +16,7 @@
 #include "plugin/config.h"
 #include "plugin/daemon_scheduler.h"
 #include "plugin/presence.h"
+#include "plugin/tick_chunks.h"
 #include "plugin/tick_planner.h"
 #include "plugin/time_zone.h"
 #include "storage/database.h"
@@ -26,6 +27,21 @@ namespace {
 
 using namespace vapush;
 using Steady = std::chrono::steady_clock;
+
+struct CommitClock {
+  Steady::time_point last;
+  size_t count;
+  double longest_s;
+};
+
+int onCommit(void* arg) {
+  auto* c = static_cast<CommitClock*>(arg);
+  const auto now = Steady::now();
+  c->longest_s = std::max(c->longest_s, std::chrono::duration<double>(now - c->last).count());
+  c->last = now;
+  ++c->count;
+  return 0;
+}
 
 double since(Steady::time_point t) {
   return std::chrono::duration<double>(Steady::now() - t).count();
@@ -243,7 +259,15 @@ int main(int argc, char** argv) {
   BatchOutcome outcome = planTick(snapshot, now, batch, ctx);
   const double plan_s = since(t);
   t = Steady::now();
+  const size_t chunks = splitOutcome(outcome, store.commitChunkRows()).size();
+  const double split_s = since(t);  // commitBatch splits the same way before its first chunk
+  t = Steady::now();
+  // Each commit's time, to see the longest stretch a chunk holds the write lock (what a
+  // publish arriving during the tick may wait).
+  CommitClock commits{t, 0, 0};
+  sqlite3_commit_hook(db->handle(), onCommit, &commits);
   check(store.commitBatch(outcome, clock.nowMs()), "commit batch");
+  sqlite3_commit_hook(db->handle(), nullptr, nullptr);
   const double commit_s = since(t);
 
   // Hand-over: the real scheduler feeds the outbox to a sender that only counts.
@@ -271,11 +295,12 @@ int main(int argc, char** argv) {
       "messages=%ld users=%ld devices=%ld rows=%zu pushes=%zu seed_s=%.2f load_s=%.3f "
       "plan_s=%.3f commit_s=%.3f handover_s=%.3f handover_rounds=%zu handed_over=%zu "
       "complete=%d tick_s=%.3f raw_s=%.3f rows_per_s=%.0f raw_rows_per_s=%.0f "
-      "commit_vs_raw=%.3f tick_vs_raw=%.3f raw_cache256_s=%.3f raw_cache256_seq_s=%.3f\n",
+      "commit_vs_raw=%.3f tick_vs_raw=%.3f raw_cache256_s=%.3f raw_cache256_seq_s=%.3f "
+      "commit_chunks=%zu split_ms=%.1f longest_chunk_ms=%.1f\n",
       messages, users, users + users / 2 + users % 2, outcome.rows.size(), outcome.pushes.size(),
       seed_s, load_s, plan_s, commit_s, handover_s, rounds, sender.count.load(), complete ? 1 : 0,
       tick_s, raw_s, static_cast<double>(outcome.rows.size()) / tick_s,
       static_cast<double>(outcome.rows.size()) / raw_s, write_ratio, raw_s / tick_s, raw_cache_s,
-      raw_seq_s);
+      raw_seq_s, chunks, split_s * 1000, commits.longest_s * 1000);
   return complete ? 0 : 3;
 }

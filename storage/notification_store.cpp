@@ -2,6 +2,7 @@
 // Tick snapshot, batch commit and the push outbox.
 #include "storage/notification_store.h"
 
+#include "plugin/tick_chunks.h"
 #include "storage/sqlite_repositories.h"
 
 namespace vapush {
@@ -101,97 +102,114 @@ Status NotificationStore::nextBatchId(int64_t& id) {
 }
 
 Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
-  return inTransaction(db_, [&]() -> Status {
-    Statement& batch =
-        db_.prepare("INSERT INTO batch(id, started, finished, rows, pushes) VALUES (?,?,?,?,?)");
-    batch.reset()
-        .bind(1, o.batch)
-        .bind(2, o.started)
-        .bind(3, now)
-        .bind(4, static_cast<int64_t>(o.rows.size()))
-        .bind(5, static_cast<int64_t>(o.pushes.size()))
+  // One transaction per chunk (tick_chunks.h): the write lock is released between them.
+  const std::vector<OutcomeChunk> chunks = splitOutcome(o, commit_chunk_rows_);
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    Status s = inTransaction(db_, [&]() -> Status {
+      Status s = Status::success();
+      if (i == 0) {
+        Statement& batch = db_.prepare(
+            "INSERT INTO batch(id, started, finished, rows, pushes) VALUES (?,?,?,?,?)");
+        batch.reset()
+            .bind(1, o.batch)
+            .bind(2, o.started)
+            .bind(3, now)
+            .bind(4, static_cast<int64_t>(o.rows.size()))
+            .bind(5, static_cast<int64_t>(o.pushes.size()))
+            .step();
+        s = batch.status("insert batch");
+      }
+      if (s.ok()) s = commitChunk(chunks[i], o.batch, now);
+      return s;
+    });
+    if (!s.ok()) return s;
+  }
+  return Status::success();
+}
+
+Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, TimeMs now) {
+  Status s = Status::success();
+  for (const PushRequest* push : o.pushes) {
+    const PushRequest& p = *push;
+    if (!s.ok()) return s;
+    Statement& st = db_.prepare(
+        "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
+        "category, title, body, badge, unread, language, oldest_message_time, batch, "
+        "created, updated, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    st.reset()
+        .bind(1, p.id)
+        .bind(2, p.device)
+        .bind(3, p.user)
+        .bind(4, p.app)
+        .bind(5, toString(p.platform))
+        .bind(6, p.token)
+        .bind(7, p.conversation)
+        .bind(8, toString(p.category))
+        .bind(9, p.title)
+        .bind(10, p.body)
+        .bind(11, int64_t{p.badge})
+        .bind(12, int64_t{p.unread})
+        .bind(13, p.language)
+        .bind(14, p.oldest_message_time)
+        .bind(15, p.batch)
+        .bind(16, now)
+        .bind(17, now)
+        .bind(18, toString(p.kind))
         .step();
-    Status s = batch.status("insert batch");
-    for (const auto& p : o.pushes) {
-      if (!s.ok()) return s;
-      Statement& st = db_.prepare(
-          "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
-          "category, title, body, badge, unread, language, oldest_message_time, batch, "
-          "created, updated, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-      st.reset()
-          .bind(1, p.id)
-          .bind(2, p.device)
-          .bind(3, p.user)
-          .bind(4, p.app)
-          .bind(5, toString(p.platform))
-          .bind(6, p.token)
-          .bind(7, p.conversation)
-          .bind(8, toString(p.category))
-          .bind(9, p.title)
-          .bind(10, p.body)
-          .bind(11, int64_t{p.badge})
-          .bind(12, int64_t{p.unread})
-          .bind(13, p.language)
-          .bind(14, p.oldest_message_time)
-          .bind(15, p.batch)
-          .bind(16, now)
-          .bind(17, now)
-          .bind(18, toString(p.kind))
-          .step();
-      s = st.status("insert push");
-    }
-    for (const auto& r : o.rows) {
-      if (!s.ok()) return s;
-      Statement& st = db_.prepare(
-          "INSERT OR IGNORE INTO sys_cs_message_notification(sys_id, user, device, "
-          "conversation, sender, category, body, message_time, batch, state, attempts, "
-          "last_error, provider_id, sys_created_on, sys_updated_on, sent_on, message_id, "
-          "push_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-      st.reset()
-          .bind(1, r.sys_id)
-          .bind(2, r.user)
-          .bind(3, r.device)
-          .bind(4, r.conversation)
-          .bind(5, r.sender)
-          .bind(6, toString(r.category))
-          .bind(7, r.body)
-          .bind(8, r.message_time)
-          .bind(9, r.batch)
-          .bind(10, toString(r.state))
-          .bind(11, int64_t{r.attempts})
-          .bind(12, r.last_error)
-          .bind(13, r.provider_id)
-          .bind(14, now)
-          .bind(15, now)
-          .bind(16, r.sent_on)
-          .bind(17, r.message_id)
-          .bind(18, r.push_id)
-          .step();
-      s = st.status("insert notification row");
-    }
-    for (const int64_t id : o.consumed) {
-      if (!s.ok()) return s;
-      Statement& st =
-          db_.prepare("UPDATE unread_message SET notified_batch=? WHERE id=? AND notified_batch=0");
-      st.reset().bind(1, o.batch).bind(2, id).step();
-      s = st.status("mark notified");
-    }
-    for (const auto& [device, badge] : o.device_badges) {
-      if (!s.ok()) return s;
-      Statement& st = db_.prepare("UPDATE device SET badge=? WHERE id=?");
-      st.reset().bind(1, int64_t{badge}).bind(2, device).step();
-      s = st.status("record device badge");
-    }
-    for (const auto& [user, version] : o.read_handled) {
-      if (!s.ok()) return s;
-      // A read mark after the snapshot moved the counter on: the next tick looks again.
-      Statement& st =
-          db_.prepare("UPDATE user_state SET read_changed=0 WHERE user=? AND read_changed=?");
-      st.reset().bind(1, user).bind(2, version).step();
-      s = st.status("clear read change");
-    }
-    return s;
-  });
+    s = st.status("insert push");
+  }
+  for (const NotificationRow* row : o.rows) {
+    const NotificationRow& r = *row;
+    if (!s.ok()) return s;
+    Statement& st = db_.prepare(
+        "INSERT OR IGNORE INTO sys_cs_message_notification(sys_id, user, device, "
+        "conversation, sender, category, body, message_time, batch, state, attempts, "
+        "last_error, provider_id, sys_created_on, sys_updated_on, sent_on, message_id, "
+        "push_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    st.reset()
+        .bind(1, r.sys_id)
+        .bind(2, r.user)
+        .bind(3, r.device)
+        .bind(4, r.conversation)
+        .bind(5, r.sender)
+        .bind(6, toString(r.category))
+        .bind(7, r.body)
+        .bind(8, r.message_time)
+        .bind(9, r.batch)
+        .bind(10, toString(r.state))
+        .bind(11, int64_t{r.attempts})
+        .bind(12, r.last_error)
+        .bind(13, r.provider_id)
+        .bind(14, now)
+        .bind(15, now)
+        .bind(16, r.sent_on)
+        .bind(17, r.message_id)
+        .bind(18, r.push_id)
+        .step();
+    s = st.status("insert notification row");
+  }
+  for (const int64_t id : o.consumed) {
+    if (!s.ok()) return s;
+    Statement& st =
+        db_.prepare("UPDATE unread_message SET notified_batch=? WHERE id=? AND notified_batch=0");
+    st.reset().bind(1, batch).bind(2, id).step();
+    s = st.status("mark notified");
+  }
+  for (const auto& [device, badge] : o.device_badges) {
+    if (!s.ok()) return s;
+    Statement& st = db_.prepare("UPDATE device SET badge=? WHERE id=?");
+    st.reset().bind(1, int64_t{badge}).bind(2, device).step();
+    s = st.status("record device badge");
+  }
+  for (const auto& [user, version] : o.read_handled) {
+    if (!s.ok()) return s;
+    // A read mark after the snapshot moved the counter on: the next tick looks again.
+    Statement& st =
+        db_.prepare("UPDATE user_state SET read_changed=0 WHERE user=? AND read_changed=?");
+    st.reset().bind(1, user).bind(2, version).step();
+    s = st.status("clear read change");
+  }
+  return s;
 }
 
 Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRequest>& out,

@@ -15,6 +15,7 @@
 #include "plugin/model.h"
 #include "plugin/repositories.h"
 #include "plugin/tick.h"
+#include "plugin/tick_chunks.h"
 #include "storage/database.h"
 
 namespace vapush {
@@ -38,10 +39,17 @@ class NotificationStore {
   Status loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot& out);
   // Next batch id (max + 1); ids are only taken when commitBatch succeeds.
   Status nextBatchId(int64_t& id);
-  // Writes rows, pushes and the consumed marks, plus the batch record, in one
-  // transaction. A row for a (message, device) pair that already has one is skipped, so
-  // a tick redone after a crash never duplicates rows.
+  // Writes rows, pushes, the consumed marks, device badges and read-change marks, plus
+  // the batch record, in chunks of about commitChunkRows() rows + pushes, one
+  // transaction each, every chunk self-contained (plugin/tick_chunks.h), so a publish
+  // never waits long behind a big tick. A row for a (message, device) pair that already
+  // has one is skipped, so a tick redone after a crash never duplicates rows. After a
+  // failure the chunks before it stay written; the rest is planned again next tick.
   Status commitBatch(const BatchOutcome& outcome, TimeMs now);
+  size_t commitChunkRows() const { return commit_chunk_rows_; }
+  void setCommitChunkRows(size_t rows) { commit_chunk_rows_ = rows < 1 ? 1 : rows; }
+  // bench_tick reports the longest chunk (longest_chunk_ms).
+  static constexpr size_t kDefaultCommitChunkRows = 2'000;
 
   // Pending pushes whose next attempt is due and that are not in flight, oldest first, at
   // most one per (device, conversation) and only that pair's oldest pending batch, so
@@ -87,7 +95,9 @@ class NotificationStore {
  private:
   // Upserts user_state: seen_until at least `seen_until`; read_changed bumped if `changed`.
   Status noteReadChange(const std::string& user, TimeMs seen_until, bool changed = true);
+  Status commitChunk(const OutcomeChunk& chunk, int64_t batch, TimeMs now);  // in a transaction
   Database& db_;
+  size_t commit_chunk_rows_ = kDefaultCommitChunkRows;
 };
 
 }  // namespace vapush

@@ -111,3 +111,43 @@ TEST_F(UnreadStateTest, BadgePushGoesThroughTheOutboxAsABadgePush) {
 
 }  // namespace
 }  // namespace vapush
+
+namespace vapush {
+namespace {
+
+int countCommits(void* counter) {
+  ++*static_cast<int*>(counter);
+  return 0;
+}
+
+TEST_F(UnreadStateTest, BigTickCommitsInChunksWithTheSameResult) {
+  for (int i = 0; i < 6; ++i) {
+    publish("peer" + std::to_string(i) + "@example.com", "m" + std::to_string(i), 1000 + i);
+  }
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(10'000, 100, snap).ok());
+  BatchOutcome o = plan(snap, 1);  // 6 pushes (one per conversation), 6 rows: one user
+  // A second user, so there is something to split.
+  Device other = phone_;
+  other.user = "b@example.com";
+  other.node = "n2";
+  ASSERT_TRUE(SqliteDeviceRepository(*db_).add(other).ok());
+  PushRequest p = o.pushes[0];
+  p.id = std::string(32, 'c');
+  p.user = other.user;
+  p.device = other.id;
+  o.pushes.push_back(p);
+  int commits = 0;
+  sqlite3_commit_hook(db_->handle(), countCommits, &commits);
+  store_->setCommitChunkRows(4);
+  ASSERT_TRUE(store_->commitBatch(o, 2000).ok());
+  sqlite3_commit_hook(db_->handle(), nullptr, nullptr);
+  EXPECT_EQ(commits, 2) << "batch record with user a (12 rows + pushes, whole), user b";
+  EXPECT_EQ(count("SELECT count(*) FROM push"), 7);
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification"), 6);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE notified_batch=1"), 6);
+  EXPECT_EQ(count("SELECT rows FROM batch WHERE id=1"), 6);
+}
+
+}  // namespace
+}  // namespace vapush
