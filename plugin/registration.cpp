@@ -63,7 +63,7 @@ void removeDuplicateTokens(CommandContext& ctx, const Device& kept) {
   for (const auto& d : mine) {
     if (d.id != kept.id && d.app == kept.app && d.token == kept.token &&
         roomOf(d) == roomOf(kept)) {
-      const Status s = ctx.devices.remove(d.id);
+      const Status s = ctx.devices.remove(d.id, ctx.clock.nowMs());
       if (!s.ok()) log::warn("commands.duplicate_token_remove_failed", {{"error", s.message}});
     }
   }
@@ -88,7 +88,7 @@ std::optional<CommandResponse> evictOverLimit(CommandContext& ctx, const std::st
       }
     }
     if (oldest == mine.end()) break;
-    s = ctx.devices.remove(oldest->id);
+    s = ctx.devices.remove(oldest->id, ctx.clock.nowMs());
     if (!s.ok() && !s.notFound()) return storageError(s, "removing the oldest device");
     log::info("commands.device_evicted", {{"user", user}, {"app", oldest->app}});
     mine.erase(oldest);
@@ -271,7 +271,7 @@ std::optional<CommandResponse> unregisterDevices(CommandContext& ctx, const Call
   if (!s.ok()) return storageError(s, "listing devices");
   for (const auto& d : mine) {
     if (!match(d)) continue;
-    s = ctx.devices.remove(d.id);
+    s = ctx.devices.remove(d.id, ctx.clock.nowMs());
     if (s.notFound()) continue;
     if (!s.ok()) return storageError(s, "removing the device");
     ++removed;

@@ -170,7 +170,9 @@ function handleFcm(stream, headers, body, record, project) {
   const auth = headers['authorization'] || '';
   const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
   if (!issued[token] || issued[token] < Date.now()) {
-    return fcmError(stream, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'THIRD_PARTY_AUTH_ERROR');
+    // Google's answer to an unknown or expired OAuth2 access token carries no FcmError
+    // (THIRD_PARTY_AUTH_ERROR is about the APNs/web push credential uploaded to Firebase).
+    return fcmError(stream, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.', null);
   }
   if (project !== config.fcm.project_id) return fcmError(stream, 403, 'PERMISSION_DENIED', 'Permission denied.', 'SENDER_ID_MISMATCH');
   let msg;
