@@ -19,9 +19,10 @@ struct ComponentConfig {
   std::string secret_file;
   std::vector<std::string> domains;  // user domains we serve; empty = parent domain of jid
   bool allow_foreign_users = false;  // commands from users of other domains
-  // HMAC key for deriving publish secrets of registrations (plugin/registration.h);
-  // empty = derived from `secret`. Changing it changes every secret: clients get the new
-  // one when they next register (Conversations does on every session). Never logged.
+  // HMAC key for deriving publish secrets of registrations (plugin/registration.h), from
+  // publish_secret_key_file; empty = vapushd's own key file next to the database
+  // (storage/publish_key.h). Changing it changes every secret: clients get the new one
+  // when they next register (Conversations does on every session). Never logged.
   std::string publish_secret_key;
   int reconnect_min_ms = 500;
   int reconnect_max_ms = 30000;
