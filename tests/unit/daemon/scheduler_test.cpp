@@ -436,5 +436,46 @@ TEST_F(SchedulerTokenTest, ConfigErrorHoldsTheAppsPushesAndDisablesNothing) {
   EXPECT_EQ(states(), (std::vector<std::string>{"sent", "sent", "sent"}));
 }
 
+// Issue 12 item 4: the invalid-token breaker stops disabling and gives back the devices
+// it disabled just before it opened.
+TEST_F(SchedulerTokenTest, InvalidTokenBreakerHoldsTheAppAndReEnablesDevices) {
+  config_.delivery.invalid_token_min = 2;
+  make();
+  SqliteDeviceRepository devices(*db_);
+  Device tablet;
+  tablet.user = "z@example.com";
+  tablet.app = "ios";
+  tablet.token = std::string(64, 'c');
+  tablet.node = "n2";
+  ASSERT_TRUE(devices.add(tablet).ok());
+  message("b@example.com", "one");
+  PublishRecord r;
+  r.device = tablet;
+  r.has_message = true;
+  r.message.conversation = r.message.sender = "c@example.com";
+  r.message.body = "two";
+  r.message.message_time = r.message.received = clock_.nowMs();
+  std::vector<PublishRecord> v{r};
+  ASSERT_TRUE(IntakeStore(*db_).store(v).ok());
+  tickAndDispatch();
+  ASSERT_EQ(sender_.sent.size(), 2u);
+  // A wrong sandbox: both tokens BadDeviceToken. The first disables, the second trips.
+  for (const auto& p : sender_.sent) {
+    DeliveryResult res = result(p, DeliveryResult::Outcome::TokenInvalid);
+    res.reason = "BadDeviceToken";
+    scheduler_->onResult(res);
+  }
+  scheduler_->pumpForTest();
+  Device d;
+  ASSERT_TRUE(devices.findById(phone_.id, d).ok());
+  EXPECT_TRUE(d.enabled) << "re-enabled when the breaker opened";
+  ASSERT_TRUE(devices.findById(tablet.id, d).ok());
+  EXPECT_TRUE(d.enabled) << "never disabled";
+  ASSERT_EQ(scheduler_->holds().size(), 1u);
+  EXPECT_EQ(scheduler_->holds()[0].cause, AppHold::Cause::InvalidTokenBreaker);
+  // The push that tripped it is held (pending); the first one had failed already.
+  EXPECT_EQ(states(), (std::vector<std::string>{"failed", "pending"}));
+}
+
 }  // namespace
 }  // namespace vapush
