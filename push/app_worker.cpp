@@ -209,12 +209,18 @@ void AppWorker::finish(CURL* easy, CURLcode code) {
       log::error("fcm.oauth_failed", {{"app", app_.name},
                                       {"status", std::to_string(t->response.status)},
                                       {"error", t->response.transport_error}});
+      // Google refusing our assertion (invalid_grant: wrong key, account or token_uri)
+      // is the app's configuration: held, not retried into failure. No answer: retry.
+      const int st = t->response.status;
+      const bool refused = st >= 400 && st < 500 && st != 429;
       for (auto& p : waiting) {
         DeliveryResult r;
         r.push_id = p.id;
         r.device = p.device;
-        r.outcome = DeliveryResult::Outcome::Transient;
-        r.reason = "oauth token unavailable";
+        r.outcome =
+            refused ? DeliveryResult::Outcome::AppConfig : DeliveryResult::Outcome::Transient;
+        r.reason = refused ? "oauth token refused (HTTP " + std::to_string(st) + ")"
+                           : "oauth token unavailable";
         on_result_(r);
       }
     }
