@@ -56,7 +56,9 @@ struct CommandContext {
   PreferencesRepository& preferences;
   Clock& clock;
   Crypto& crypto;
-  std::string secret_key;  // HMAC key for publish secrets; empty = random, rotating secrets
+  // HMAC keys for publish secrets, current first, then older ones whose secrets are still
+  // given back to their registrations (plugin/registration.h); empty = random, rotating.
+  std::vector<std::string> secret_keys;
   RateWindow registrations;
 };
 

@@ -88,7 +88,7 @@ class RemoveDeviceCommand : public Command {
     if (!s.ok()) return storageError(s, "listing your devices");
     for (const auto& d : mine) {
       if (d.node != *node) continue;
-      s = ctx.devices.remove(d.id);
+      s = ctx.devices.remove(d.id, ctx.clock.nowMs());
       if (!s.ok()) return storageError(s, "removing the device");
       return completedWithNote("Removed " + describe(d) + ".");
     }

@@ -14,11 +14,11 @@ namespace {
 
 constexpr size_t kSessionIdBytes = 8;
 
-std::string deriveSecretKey(const Config& config, Crypto& crypto) {
-  if (!config.component.publish_secret_key.empty()) return config.component.publish_secret_key;
-  if (!config.component.secret.empty()) {
-    return crypto.hmacSha256Hex(config.component.secret, "vapush publish secret key v1");
-  }
+// The key of versions before 0.2 (and of tools and tests): the configured key, else
+// one derived from the component secret.
+std::vector<std::string> configuredSecretKeys(const Config& config, Crypto& crypto) {
+  if (!config.component.publish_secret_key.empty()) return {config.component.publish_secret_key};
+  if (!config.component.secret.empty()) return {legacyPublishSecretKey(config, crypto)};
   return {};
 }
 
@@ -89,10 +89,20 @@ std::string_view toString(CommandResponse::Status s) {
   return "completed";
 }
 
+std::string legacyPublishSecretKey(const Config& config, Crypto& crypto) {
+  return crypto.hmacSha256Hex(config.component.secret, "vapush publish secret key v1");
+}
+
 CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
                                PreferencesRepository& preferences, Clock& clock, Crypto& crypto)
+    : CommandHandler(config, devices, preferences, clock, crypto,
+                     configuredSecretKeys(config, crypto)) {}
+
+CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
+                               PreferencesRepository& preferences, Clock& clock, Crypto& crypto,
+                               std::vector<std::string> secret_keys)
     : context_(new CommandContext{
-          config, devices, preferences, clock, crypto, deriveSecretKey(config, crypto), {}}),
+          config, devices, preferences, clock, crypto, std::move(secret_keys), {}}),
       served_domains_(servedDomains(config.component)) {
   commands_.push_back(makeP2Register(Platform::Fcm));
   commands_.push_back(makeP2Register(Platform::Apns));

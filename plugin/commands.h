@@ -113,14 +113,23 @@ class Command;          // one command's logic (plugin/command_base.h)
 struct CommandContext;  // what commands work with (plugin/command_base.h)
 struct Caller;          // the requester's JID, parsed (plugin/command_base.h)
 
+// The publish-secret key of versions that derived it from the component secret; still
+// accepted for the registrations made then.
+std::string legacyPublishSecretKey(const Config& config, Crypto& crypto);
+
 class CommandHandler {
  public:
   // Publish secrets are derived with HMAC-SHA256 (see plugin/registration.h) under a key
   // taken from config.component.publish_secret_key, or derived from
-  // config.component.secret when that is empty; with neither, secrets are random and
-  // rotate on every re-registration.
+  // config.component.secret when that is empty (legacyPublishSecretKey); with neither,
+  // secrets are random and rotate on every re-registration.
   CommandHandler(const Config& config, DeviceRepository& devices,
                  PreferencesRepository& preferences, Clock& clock, Crypto& crypto);
+  // With explicit keys, the current one first (vapushd: storage/publish_key.h); a
+  // registration whose secret came from a later key keeps it.
+  CommandHandler(const Config& config, DeviceRepository& devices,
+                 PreferencesRepository& preferences, Clock& clock, Crypto& crypto,
+                 std::vector<std::string> secret_keys);
   ~CommandHandler();
   CommandHandler(const CommandHandler&) = delete;
   CommandHandler& operator=(const CommandHandler&) = delete;

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -285,12 +286,43 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
   return a;
 }
 
+// "20%" or 20: a whole percentage between 1 and 100.
+int percent(const YAML::Node& map, const char* key, const std::string& where, int fallback) {
+  const YAML::Node n = map[key];
+  if (!n) return fallback;
+  std::string v = n.IsScalar() ? n.Scalar() : std::string();
+  if (!v.empty() && v.back() == '%') v.pop_back();
+  const bool digits = !v.empty() && v.size() <= 3 &&
+                      std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const int p = digits ? std::stoi(v) : -1;
+  if (p < 1 || p > 100) fail(n, where + "." + key + ": expected a percentage from 1% to 100%");
+  return p;
+}
+
+void parseDelivery(const YAML::Node& n, DeliveryConfig& d) {
+  onlyKeys(
+      n, "delivery",
+      {"invalid_token_share", "invalid_token_window", "invalid_token_min", "hold_min", "hold_max"});
+  d.invalid_token_share_percent =
+      percent(n, "invalid_token_share", "delivery", d.invalid_token_share_percent);
+  d.invalid_token_window_ms =
+      duration(n, "invalid_token_window", "delivery", d.invalid_token_window_ms, 1000);
+  d.invalid_token_min = static_cast<int>(
+      integer(n, "invalid_token_min", "delivery", d.invalid_token_min, 2, 1'000'000));
+  d.hold_min_ms = duration(n, "hold_min", "delivery", d.hold_min_ms, 1000);
+  d.hold_max_ms = duration(n, "hold_max", "delivery", d.hold_max_ms, 1000);
+  if (d.hold_max_ms < d.hold_min_ms) {
+    fail(n["hold_max"] ? n["hold_max"] : n, "delivery.hold_max: must not be below hold_min");
+  }
+}
+
 Config parseRoot(const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) fail(root, "top level: expected a mapping");
-  onlyKeys(root, "",
-           {"component", "storage", "batching", "agents", "apps", "http", "limits", "log"});
+  onlyKeys(
+      root, "",
+      {"component", "storage", "batching", "agents", "apps", "delivery", "http", "limits", "log"});
   if (!root["component"]) fail(root, "component: section is required");
   parseComponent(root["component"], c);
   if (const auto s = root["storage"]) {
@@ -316,6 +348,7 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
       }
     }
   }
+  if (const auto d = root["delivery"]) parseDelivery(d, c.delivery);
   if (const auto h = root["http"]) {
     onlyKeys(h, "http", {"listen"});
     c.http.listen = str(h, "listen", "http", c.http.listen);

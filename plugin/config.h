@@ -22,9 +22,10 @@ struct ComponentConfig {
   // pushModule; such publishes create devices): default = `domains`.
   std::vector<std::string> fpush_domains;
   bool allow_foreign_users = false;  // commands from users of other domains
-  // HMAC key for deriving publish secrets of registrations (plugin/registration.h);
-  // empty = derived from `secret`. Changing it changes every secret: clients get the new
-  // one when they next register (Conversations does on every session). Never logged.
+  // HMAC key for deriving publish secrets of registrations (plugin/registration.h), from
+  // publish_secret_key_file; empty = vapushd's own key file next to the database
+  // (storage/publish_key.h). Changing it changes every secret: clients get the new one
+  // when they next register (Conversations does on every session). Never logged.
   std::string publish_secret_key;
   int reconnect_min_ms = 500;
   int reconnect_max_ms = 30000;
@@ -87,6 +88,21 @@ struct AppConfig {
   int64_t request_timeout_ms = 10'000;
 };
 
+// What delivery does when providers answer in ways that point at a configuration mistake
+// rather than at one device (plugin/delivery_policy.h).
+struct DeliveryConfig {
+  // The invalid-token breaker: more than this share of one app's distinct tokens
+  // answered invalid within the window, and at least `min` of them, holds the app
+  // instead of disabling its devices (a wrong `sandbox` makes every token invalid).
+  int invalid_token_share_percent = 20;
+  int64_t invalid_token_window_ms = 10 * 60 * 1000;
+  int invalid_token_min = 5;
+  // A held app (configuration error, or the breaker open) is probed again after
+  // hold_min, doubling up to hold_max while the answers stay the same.
+  int64_t hold_min_ms = 60 * 1000;
+  int64_t hold_max_ms = 30 * 60 * 1000;
+};
+
 struct HttpConfig {
   std::string listen = "127.0.0.1:9464";  // empty = disabled
 };
@@ -126,6 +142,7 @@ struct Config {
   BatchingConfig batching;
   AgentsConfig agents;
   std::vector<AppConfig> apps;
+  DeliveryConfig delivery;
   HttpConfig http;
   LimitsConfig limits;
   LogConfig log;

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "plugin/secret.h"
+
 namespace vapush {
 
 class Crypto {
@@ -19,6 +21,9 @@ class Crypto {
   virtual std::string randomHex(size_t bytes) = 0;
   // Lower-case hex HMAC-SHA256(key, data).
   virtual std::string hmacSha256Hex(std::string_view key, std::string_view data) = 0;
+  // True when `a` and `b` hold the same bytes, in time that depends only on the length
+  // (secrets and their hashes). OpenSslCrypto uses CRYPTO_memcmp.
+  virtual bool equals(std::string_view a, std::string_view b) { return constantTimeEquals(a, b); }
 };
 
 }  // namespace vapush

@@ -30,6 +30,7 @@
 #include "storage/intake_store.h"
 #include "storage/notification_store.h"
 #include "storage/openssl_crypto.h"
+#include "storage/publish_key.h"
 #include "storage/sqlite_repositories.h"
 #include "xmpp/command_adapter.h"
 #include "xmpp/component.h"
@@ -309,11 +310,30 @@ std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sende
                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
+// /healthz detail of the apps whose pushes are held.
+std::string holdsJson(const std::vector<AppHold>& holds) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : holds) {
+    nlohmann::json j = {{"app", h.app},
+                        {"cause", std::string(toString(h.cause))},
+                        {"reason", h.reason},
+                        {"since_ms", h.since},
+                        {"next_probe_ms", h.until}};
+    if (h.cause == AppHold::Cause::InvalidTokenBreaker) {
+      j["invalid_tokens"] = h.invalid_tokens;
+      j["tokens"] = h.tokens;
+    }
+    out.push_back(std::move(j));
+  }
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 // Key material readable by group or others is a warning, or a refusal when configured.
 bool checkKeyFiles(const Config& config) {
-  std::vector<std::string> files = {config.component.secret_file};
+  std::vector<std::string> files = {config.component.secret_file,
+                                    publishKeyPath(config.storage.sqlite)};
   for (const auto& app : config.apps) {
     files.insert(files.end(), {app.key_file, app.cert_key_file, app.cert_password_file,
                                app.service_account_file});
@@ -354,13 +374,19 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
             {{"path", config.storage.sqlite}, {"schema", std::to_string(db->schemaVersion())}});
   SystemClock clock;
   OpenSslCrypto crypto;
+  PublishKeys publish_keys;
+  if (!loadPublishKeys(config, crypto, publish_keys, error)) {
+    log::error("publish_key.unusable", {{"error", error}});
+    return 1;
+  }
+  if (publish_keys.created) log::info("publish_key.created", {{"file", publish_keys.file}});
   SqliteDeviceRepository devices(*db);
   IntakeStore store(*db);
   PublishIntake intake(config, devices, crypto, clock, [&config](const std::string& bare) {
     return categorizeWith(config.agents, bare);
   });
   SqlitePreferencesRepository preferences(*db);
-  CommandHandler commands(config, devices, preferences, clock, crypto);
+  CommandHandler commands(config, devices, preferences, clock, crypto, publish_keys.keys);
   xmpp::CommandAdapter command_adapter(commands);
   PresenceTracker presence;
   ForwardingMonitor forwarding;
@@ -422,6 +448,7 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
         return s.ok() ? std::string() : s.message;
       },
       [&](int64_t device) { return sendTestPush(config, *sender, test_pushes, crypto, device); },
+      [&scheduler] { return holdsJson(scheduler.holds()); },
       [&forwarding] { return forwarding.warnings(); }});
   if (!config.http.listen.empty() && !http.start(config.http.listen, error)) {
     log::error("http.start_failed", {{"error", error}});

@@ -23,10 +23,20 @@ HttpEndpoint::HttpEndpoint(HttpHandlers handlers)
     const bool xmpp = handlers_.xmpp_connected && handlers_.xmpp_connected();
     const std::string db = handlers_.database_problem ? handlers_.database_problem() : "";
     const bool ok = xmpp && db.empty();
+    std::string held = handlers_.held_apps ? handlers_.held_apps() : "";
+    if (held.empty()) held = "[]";
+    const bool degraded = held != "[]";
     res.status = ok ? 200 : 503;
-    std::string body = std::string("{\"status\":\"") + (ok ? "ok" : "unavailable") +
+    // An app held by a configuration error keeps the daemon up (restarting would not
+    // help) but says so: "degraded", which apps and why (also vapush_app_held).
+    std::string body = std::string("{\"status\":\"") +
+                       (!ok        ? "unavailable"
+                        : degraded ? "degraded"
+                                   : "ok") +
                        "\",\"xmpp\":\"" + (xmpp ? "connected" : "disconnected") +
-                       "\",\"database\":\"" + (db.empty() ? "ok" : "unavailable") + "\"";
+                       "\",\"database\":\"" + (db.empty() ? "ok" : "unavailable") +
+                       "\",\"delivery\":\"" + (degraded ? "held" : "ok") +
+                       "\",\"held_apps\":" + held;
     if (handlers_.warnings) {
       nlohmann::json list = handlers_.warnings();
       body +=

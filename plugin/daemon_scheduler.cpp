@@ -21,7 +21,8 @@ Scheduler::Scheduler(const Config& config, Database& db, Clock& clock, Planner p
       planner_(std::move(planner)),
       sender_(sender),
       retry_(std::move(retry)),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      policy_(config.delivery, clock) {
   releaseInFlight();
 }
 
@@ -77,6 +78,17 @@ int64_t Scheduler::tickNow() { return tick(clock_.nowMs()); }
 void Scheduler::pumpForTest() {
   applyResults(clock_.nowMs());
   dispatch(clock_.nowMs());
+}
+
+std::vector<AppHold> Scheduler::holds() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return holds_;
+}
+
+void Scheduler::publishHolds() {
+  std::vector<AppHold> holds = policy_.holds();
+  std::lock_guard<std::mutex> lock(mutex_);
+  holds_.swap(holds);
 }
 
 void Scheduler::run() {
@@ -158,7 +170,13 @@ void Scheduler::dispatch(TimeMs now) {
   if (sender_ == nullptr || now < backoff_until_ || !releaseInFlight()) return;
   std::vector<PushRequest> due;
   std::vector<int> attempts;
-  Status s = store_.duePushes(now, kMaxPushesPerDispatch, due, attempts);
+  std::vector<PushOutcome> dropped;
+  Status s = store_.duePushes(now, kMaxPushesPerDispatch, due, attempts, &dropped);
+  if (s.ok() && !dropped.empty()) {
+    // Their device was removed or disabled after they were planned.
+    s = store_.recordResults(dropped, now);
+    if (s.ok()) log::info("dispatch.dropped", {{"pushes", std::to_string(dropped.size())}});
+  }
   if (!s.ok()) {
     log::error("dispatch.load_failed", {{"error", s.message}});
     backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
@@ -170,10 +188,27 @@ void Scheduler::dispatch(TimeMs now) {
   // map check guards against marks voided behind our back.
   std::vector<std::string> ids;
   std::vector<size_t> picked;
+  std::vector<PushOutcome> held;
   for (size_t i = 0; i < due.size(); ++i) {
     if (in_flight_.count(due[i].id)) continue;
+    // A held app's pushes wait, unchanged, until its next probe.
+    const DeliveryPolicy::Admission a = policy_.admit(due[i].app);
+    if (!a.send) {
+      held.push_back(
+          PushOutcome{due[i].id, RowState::Pending, attempts[i], a.until, "", "held: " + a.reason});
+      continue;
+    }
     ids.push_back(due[i].id);
     picked.push_back(i);
+  }
+  if (!held.empty()) {
+    s = store_.recordResults(held, now);
+    if (!s.ok()) {
+      log::error("dispatch.hold_failed", {{"error", s.message}});
+      backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+      return;
+    }
+    metrics().inc("vapush_pushes_held_total", {}, static_cast<double>(held.size()));
   }
   // Mark before handing over: a push we could not mark would be read again next round.
   s = store_.markInFlight(ids);
@@ -220,7 +255,6 @@ void Scheduler::applyResults(TimeMs now) {
     deferred_.swap(results);
     return;
   }
-  SqliteDeviceRepository devices(db_);
   std::vector<PushOutcome> outcomes;
   std::vector<std::pair<PushRequest, const DeliveryResult*>> done;
   outcomes.reserve(results.size());
@@ -243,31 +277,7 @@ void Scheduler::applyResults(TimeMs now) {
       submitted_.erase(sit);
     }
     PushOutcome o{r.push_id, RowState::Failed, attempts, 0, r.provider_id, r.reason};
-    switch (r.outcome) {
-      case DeliveryResult::Outcome::Delivered:
-        o.state = RowState::Sent;
-        o.error.clear();
-        break;
-      case DeliveryResult::Outcome::TokenInvalid: {
-        // XEP-0357 §7: the next publish for this node answers item-not-found.
-        Status s = devices.setEnabled(r.device, false, now);
-        metrics().inc("vapush_devices_disabled_total");
-        log::warn("device.disabled", {{"device", std::to_string(r.device)},
-                                      {"reason", r.reason},
-                                      {"ok", s.ok() ? "yes" : s.message}});
-        break;
-      }
-      case DeliveryResult::Outcome::RateLimited:
-      case DeliveryResult::Outcome::Transient:
-        if (auto when = retry_(attempts, r, now)) {
-          o.state = RowState::Pending;
-          o.next_attempt = *when;
-          metrics().inc("vapush_retries_total");
-        }
-        break;
-      case DeliveryResult::Outcome::Permanent:
-        break;
-    }
+    apply(push, r, attempts, now, o);
     log::info("push.result", {{"push", r.push_id},
                               {"device", std::to_string(r.device)},
                               {"outcome", std::string(toString(r.outcome))},
@@ -288,6 +298,77 @@ void Scheduler::applyResults(TimeMs now) {
   }
   if (hooks_.on_result) {
     for (const auto& [push, r] : done) hooks_.on_result(push, *r);
+  }
+  publishHolds();
+}
+
+void Scheduler::apply(const PushRequest& push, const DeliveryResult& r, int attempts, TimeMs now,
+                      PushOutcome& o) {
+  const DeliveryPolicy::Decision d = policy_.onResult(push.app, push.token, r);
+  SqliteDeviceRepository devices(db_);
+  if (d.started) {
+    const AppHold& h = *d.started;
+    log::error("app.held", {{"app", h.app},
+                            {"cause", std::string(toString(h.cause))},
+                            {"reason", h.reason},
+                            {"invalid_tokens", std::to_string(h.invalid_tokens)},
+                            {"tokens", std::to_string(h.tokens)},
+                            {"retry_in_ms", std::to_string(h.until - now)}});
+    metrics().set("vapush_app_held", {{"app", h.app}}, 1);
+    metrics().inc("vapush_app_holds_total",
+                  {{"app", h.app}, {"cause", std::string(toString(h.cause))}});
+  }
+  if (d.recovered) {
+    log::info("app.resumed", {{"app", push.app}});
+    metrics().set("vapush_app_held", {{"app", push.app}}, 0);
+  }
+  for (const auto& [device, token] : d.restore) {
+    // The breaker opened: devices disabled just before were probably not dead either.
+    const Status s = devices.enableToken(device, token, now);
+    log::warn("device.reenabled",
+              {{"device", std::to_string(device)}, {"ok", s.ok() ? "yes" : s.message}});
+  }
+  if (d.action == DeliveryPolicy::Action::Hold) {
+    o.state = RowState::Pending;
+    o.next_attempt = d.until;
+    o.error = "held: " + r.reason;
+    return;
+  }
+  switch (r.outcome) {
+    case DeliveryResult::Outcome::Delivered:
+      o.state = RowState::Sent;
+      o.error.clear();
+      break;
+    case DeliveryResult::Outcome::TokenInvalid: {
+      // XEP-0357 §7: the next publish for this node answers item-not-found. Only the
+      // token this push went to is dead: a device that re-registered meanwhile keeps
+      // its new token, and this push is sent again, to that token.
+      const Status s = devices.disableToken(r.device, push.token, now);
+      if (s.notFound()) {
+        o.state = RowState::Pending;
+        o.next_attempt = now;
+        log::info(
+            "push.stale_token",
+            {{"push", r.push_id}, {"device", std::to_string(r.device)}, {"reason", r.reason}});
+        break;
+      }
+      metrics().inc("vapush_devices_disabled_total");
+      log::warn("device.disabled", {{"device", std::to_string(r.device)},
+                                    {"reason", r.reason},
+                                    {"ok", s.ok() ? "yes" : s.message}});
+      break;
+    }
+    case DeliveryResult::Outcome::RateLimited:
+    case DeliveryResult::Outcome::Transient:
+      if (auto when = retry_(attempts, r, now)) {
+        o.state = RowState::Pending;
+        o.next_attempt = *when;
+        metrics().inc("vapush_retries_total");
+      }
+      break;
+    case DeliveryResult::Outcome::Permanent:
+    case DeliveryResult::Outcome::AppConfig:  // always held by the policy
+      break;
   }
 }
 

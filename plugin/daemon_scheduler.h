@@ -19,6 +19,7 @@
 #include "plugin/clock.h"
 #include "plugin/config.h"
 #include "plugin/delivery.h"
+#include "plugin/delivery_policy.h"
 #include "storage/notification_store.h"
 
 namespace vapush {
@@ -51,6 +52,9 @@ class Scheduler {
   int64_t tickNow();
   // One round of result recording and dispatch on the caller's thread (tests only).
   void pumpForTest();
+  // Apps whose pushes are held (configuration error or invalid-token breaker); any
+  // thread (/healthz).
+  std::vector<AppHold> holds() const;
 
   static constexpr size_t kMaxMessagesPerTick = 2'000'000;
   static constexpr size_t kMaxPushesPerDispatch = 5'000;
@@ -61,6 +65,10 @@ class Scheduler {
   void dispatch(TimeMs now);
   void applyResults(TimeMs now);
   void housekeeping(TimeMs now);
+  // Applies the policy's decision on one result to `o` (and the device); logs, metrics.
+  void apply(const PushRequest& push, const DeliveryResult& r, int attempts, TimeMs now,
+             PushOutcome& o);
+  void publishHolds();
   // Voids an earlier process's in-flight marks, once; false (and a backoff) on failure.
   bool releaseInFlight();
   static constexpr TimeMs kStorageBackoffMs = 1'000;
@@ -73,8 +81,10 @@ class Scheduler {
   PushSender* sender_;
   RetryPolicy retry_;
   Hooks hooks_;
+  DeliveryPolicy policy_;  // scheduler thread only
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::vector<AppHold> holds_;  // guarded by mutex_
   std::condition_variable cv_;
   bool stop_ = false;
   bool woken_ = false;

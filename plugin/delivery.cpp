@@ -16,6 +16,8 @@ std::string_view toString(DeliveryResult::Outcome o) {
       return "transient";
     case DeliveryResult::Outcome::Permanent:
       return "permanent";
+    case DeliveryResult::Outcome::AppConfig:
+      return "app_config";
   }
   return "?";
 }

@@ -18,7 +18,9 @@ struct DeliveryResult {
     TokenInvalid,  // the token is dead (APNs 410/BadDeviceToken, FCM UNREGISTERED)
     RateLimited,   // 429: retry later, not before retry_after_ms
     Transient,     // 5xx, connection trouble, timeouts: retry with backoff
-    Permanent,     // rejected for good (bad payload, wrong topic, auth misconfigured)
+    Permanent,     // rejected for good (bad payload, too large)
+    AppConfig,     // the app's configuration is wrong (topic, sender id, project, endpoint,
+                   // provider credentials): hold the app's pushes, disable nothing
   };
   std::string push_id;
   int64_t device = 0;

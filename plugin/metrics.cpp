@@ -134,6 +134,11 @@ Metrics& metrics() {
                 {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
     r->describe("vapush_retries_total", T::Counter, "Deliveries scheduled for another try.");
     r->describe("vapush_devices_disabled_total", T::Counter, "Devices disabled (dead tokens).");
+    r->describe("vapush_app_held", T::Gauge,
+                "1 while an app's pushes are held (configuration error or invalid-token "
+                "breaker; see /healthz and the app.held log line).");
+    r->describe("vapush_app_holds_total", T::Counter, "Holds started, by app and cause.");
+    r->describe("vapush_pushes_held_total", T::Counter, "Due pushes kept back by a hold.");
     r->describe("vapush_commands_total", T::Counter, "Ad-hoc commands by node and result.");
     r->describe("vapush_read_marks_total", T::Counter,
                 "Users or conversations whose messages became read, by signal.");

@@ -89,7 +89,7 @@ PublishDecision PublishIntake::decide(const PublishRequest& r) {
   }
   if (!device.secret_hash.empty()) {
     const std::string secret = r.option("secret");
-    if (secret.empty() || !constantTimeEquals(crypto_.sha256Hex(secret), device.secret_hash)) {
+    if (secret.empty() || !crypto_.equals(crypto_.sha256Hex(secret), device.secret_hash)) {
       return refuse(PublishDecision::Verdict::Forbidden, "wrong or missing secret");
     }
   }

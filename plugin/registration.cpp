@@ -28,24 +28,38 @@ std::string appList(const Config& config, Platform platform) {
   return out.empty() ? "none" : out;
 }
 
-// Publish secret for `device` (whose node is set); see the header for the scheme.
-std::string publishSecret(CommandContext& ctx, const Device& device) {
-  if (ctx.secret_key.empty()) return ctx.crypto.randomHex(kSecretDigits / 2);
+// Publish secret for `device` (whose node is set) under `key`; see the header.
+std::string publishSecret(CommandContext& ctx, const Device& device, const std::string& key) {
   const std::string data =
       "vapush publish secret v1\n" + device.user + "\n" + device.app + "\n" + device.node;
-  return ctx.crypto.hmacSha256Hex(ctx.secret_key, data).substr(0, kSecretDigits);
+  return ctx.crypto.hmacSha256Hex(key, data).substr(0, kSecretDigits);
 }
 
-// Sets `secret` and the device's stored hash (left alone when already matching).
+// Sets `secret` and the device's stored hash. A registration whose stored hash is the
+// secret of one of the keys gets that secret back unchanged (its server still publishes
+// with it); others get the current key's secret.
 void assignSecret(CommandContext& ctx, bool with_secret, Device& device, std::string& secret) {
   if (!with_secret) {
     secret.clear();
     device.secret_hash.clear();
     return;
   }
-  secret = publishSecret(ctx, device);
-  const std::string hash = ctx.crypto.sha256Hex(secret);
-  if (!constantTimeEquals(hash, device.secret_hash)) device.secret_hash = hash;
+  if (ctx.secret_keys.empty()) {
+    secret = ctx.crypto.randomHex(kSecretDigits / 2);
+    device.secret_hash = ctx.crypto.sha256Hex(secret);
+    return;
+  }
+  if (!device.secret_hash.empty()) {
+    for (const auto& key : ctx.secret_keys) {
+      std::string candidate = publishSecret(ctx, device, key);
+      if (ctx.crypto.equals(ctx.crypto.sha256Hex(candidate), device.secret_hash)) {
+        secret = std::move(candidate);
+        return;
+      }
+    }
+  }
+  secret = publishSecret(ctx, device, ctx.secret_keys.front());
+  device.secret_hash = ctx.crypto.sha256Hex(secret);
 }
 
 // p2 per-room registrations ("<device-id>|<room>") share the device's token on purpose.
@@ -63,7 +77,7 @@ void removeDuplicateTokens(CommandContext& ctx, const Device& kept) {
   for (const auto& d : mine) {
     if (d.id != kept.id && d.app == kept.app && d.token == kept.token &&
         roomOf(d) == roomOf(kept)) {
-      const Status s = ctx.devices.remove(d.id);
+      const Status s = ctx.devices.remove(d.id, ctx.clock.nowMs());
       if (!s.ok()) log::warn("commands.duplicate_token_remove_failed", {{"error", s.message}});
     }
   }
@@ -88,7 +102,7 @@ std::optional<CommandResponse> evictOverLimit(CommandContext& ctx, const std::st
       }
     }
     if (oldest == mine.end()) break;
-    s = ctx.devices.remove(oldest->id);
+    s = ctx.devices.remove(oldest->id, ctx.clock.nowMs());
     if (!s.ok() && !s.notFound()) return storageError(s, "removing the oldest device");
     log::info("commands.device_evicted", {{"user", user}, {"app", oldest->app}});
     mine.erase(oldest);
@@ -271,7 +285,7 @@ std::optional<CommandResponse> unregisterDevices(CommandContext& ctx, const Call
   if (!s.ok()) return storageError(s, "listing devices");
   for (const auto& d : mine) {
     if (!match(d)) continue;
-    s = ctx.devices.remove(d.id);
+    s = ctx.devices.remove(d.id, ctx.clock.nowMs());
     if (s.notFound()) continue;
     if (!s.ok()) return storageError(s, "removing the device");
     ++removed;

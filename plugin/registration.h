@@ -9,12 +9,15 @@
 //   secret = first 32 hex of HMAC-SHA256(key, "vapush publish secret v1\n" user "\n" app
 //            "\n" node)
 // The node is random (64 bits) per registration, so a device removed and registered
-// again gets a new node and a new secret. The key is config.component.publish_secret_key,
-// else HMAC(component secret, "vapush publish secret key v1"). On re-registration the
-// stored hash is refreshed if it no longer matches (key changed), which heals clients
-// that re-register. With no key at all the secret is random and rotates on every
-// re-registration (clients then re-enable push with the new one; that is how the
-// protocol's "register on every session" clients behave anyway).
+// again gets a new node and a new secret. The keys (CommandContext::secret_keys) are
+// config.component.publish_secret_key, or in vapushd the key file next to the database
+// (storage/publish_key.h: a random key, then older keys such as HMAC(component secret,
+// "vapush publish secret key v1") of earlier versions), so rotating the component
+// secret changes no secret. On re-registration a stored hash that matches any key's
+// secret gets that secret back; otherwise the first key's secret replaces it. With no
+// key at all the secret is random and rotates on every re-registration (clients then
+// re-enable push with the new one; that is how the protocol's "register on every
+// session" clients behave anyway). Hashes are compared in constant time.
 //
 // Runs on the CommandHandler's thread; not thread-safe.
 #pragma once

@@ -44,7 +44,9 @@ class DeviceRepository {
   virtual Status add(Device& device) = 0;
   // Updates every column of the row with device.id.
   virtual Status update(const Device& device) = 0;
-  virtual Status remove(int64_t id) = 0;
+  // Removes the device; its pending pushes are cancelled (rows `suppressed`, last_error
+  // `device_removed`), so nothing more reaches it.
+  virtual Status remove(int64_t id, TimeMs at) = 0;
   virtual Status findById(int64_t id, Device& out) = 0;
   virtual Status findByNode(std::string_view node, Device& out) = 0;
   // The device a client registered before (same user, app and client device id).

@@ -31,6 +31,22 @@ json payloadJson(const PushRequest& p, const std::string& body) {
 
 }  // namespace
 
+bool isAppConfigReason(const std::string& reason) {
+  static const char* const kReasons[] = {"DeviceTokenNotForTopic",
+                                         "TopicDisallowed",
+                                         "BadTopic",
+                                         "MissingTopic",
+                                         "BadCertificate",
+                                         "BadCertificateEnvironment",
+                                         "BadEnvironmentKeyIdInToken",
+                                         "MissingProviderToken",
+                                         "Forbidden"};
+  for (const char* r : kReasons) {
+    if (reason == r) return true;
+  }
+  return false;
+}
+
 std::string apnsPayload(const PushRequest& p) {
   if (p.kind == PushKind::Badge) {
     // Silent badge update: a background push with the badge only (no alert, no sound).
@@ -120,11 +136,20 @@ Classified classifyApns(const PushRequest& p, const HttpResponse& r) {
     c.result.outcome = O::Delivered;
     c.result.provider_id = r.apns_id.empty() ? apnsId(p.id) : r.apns_id;
     c.result.reason.clear();
-  } else if (r.status == 410 || reason == "BadDeviceToken" || reason == "DeviceTokenNotForTopic" ||
-             reason == "Unregistered") {
+  } else if (r.status == 410 || reason == "BadDeviceToken" || reason == "Unregistered" ||
+             reason == "ExpiredToken") {
+    // BadDeviceToken is also what a wrong `sandbox` produces: the invalid-token breaker
+    // (plugin/delivery_policy.h) stops disabling when many tokens get it at once.
     c.result.outcome = O::TokenInvalid;
-  } else if (r.status == 403 && reason == "ExpiredProviderToken") {
-    c.result.outcome = O::Transient;
+  } else if (isAppConfigReason(reason) || r.status == 404) {
+    // Wrong topic, certificate, key environment or endpoint (404 BadPath, or a proxy):
+    // the app is misconfigured, not the device.
+    c.result.outcome = O::AppConfig;
+  } else if (r.status == 403 &&
+             (reason == "ExpiredProviderToken" || reason == "InvalidProviderToken")) {
+    // A new provider token and one retry (push/app_worker.cpp); still refused after
+    // that: InvalidProviderToken is the key or team, ExpiredProviderToken our clock.
+    c.result.outcome = reason == "InvalidProviderToken" ? O::AppConfig : O::Transient;
     c.follow_up = FollowUp::RefreshAuth;
   } else if (r.status == 429) {
     c.result.outcome = O::RateLimited;

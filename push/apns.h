@@ -19,6 +19,9 @@ std::string apnsCollapseId(const std::string& conversation);
 // The request; `jwt` empty = certificate auth. `now_ms` sets apns-expiration.
 HttpRequest apnsRequest(const AppConfig& app, const PushRequest& push, const std::string& jwt,
                         TimeMs now_ms, int64_t ttl_ms);
+// Apple reasons that mean the app's configuration (topic, certificate, key environment)
+// is wrong rather than the device token: DeviceTokenNotForTopic, TopicDisallowed, ...
+bool isAppConfigReason(const std::string& reason);
 // Apple's status/reason table (Handling notification responses from APNs).
 Classified classifyApns(const PushRequest& push, const HttpResponse& response);
 

@@ -14,6 +14,7 @@ struct AppWorker::Transfer {
   PushRequest push;
   int attempt = 0;           // 0 = first try
   bool token_fetch = false;  // the FCM OAuth2 request, not a push
+  int64_t jwt_issued = 0;    // APNs: issue time of the provider token it carries
   HttpResponse response;
   curl_slist* headers = nullptr;
   std::string body;  // request body (curl keeps a pointer)
@@ -164,11 +165,11 @@ void AppWorker::start(PushRequest push, int attempt) {
   auto* t = new Transfer;
   t->attempt = attempt;
   t->push = std::move(push);
-  const HttpRequest req =
-      app_.platform == Platform::Apns
-          ? apnsRequest(app_, t->push, jwt_ ? jwt_->get(clock_.nowMs()) : std::string(),
-                        clock_.nowMs(), ttl_ms_)
-          : fcmRequest(app_, project_id_, t->push, access_token_, ttl_ms_);
+  const std::string jwt = jwt_ ? jwt_->get(clock_.nowMs()) : std::string();
+  t->jwt_issued = jwt_ ? jwt_->issuedAtMs() : 0;
+  const HttpRequest req = app_.platform == Platform::Apns
+                              ? apnsRequest(app_, t->push, jwt, clock_.nowMs(), ttl_ms_)
+                              : fcmRequest(app_, project_id_, t->push, access_token_, ttl_ms_);
   curl_multi_add_handle(multi_, newEasy(req.url, req.headers, req.body, t));
 }
 
@@ -208,12 +209,18 @@ void AppWorker::finish(CURL* easy, CURLcode code) {
       log::error("fcm.oauth_failed", {{"app", app_.name},
                                       {"status", std::to_string(t->response.status)},
                                       {"error", t->response.transport_error}});
+      // Google refusing our assertion (invalid_grant: wrong key, account or token_uri)
+      // is the app's configuration: held, not retried into failure. No answer: retry.
+      const int st = t->response.status;
+      const bool refused = st >= 400 && st < 500 && st != 429;
       for (auto& p : waiting) {
         DeliveryResult r;
         r.push_id = p.id;
         r.device = p.device;
-        r.outcome = DeliveryResult::Outcome::Transient;
-        r.reason = "oauth token unavailable";
+        r.outcome =
+            refused ? DeliveryResult::Outcome::AppConfig : DeliveryResult::Outcome::Transient;
+        r.reason = refused ? "oauth token refused (HTTP " + std::to_string(st) + ")"
+                           : "oauth token unavailable";
         on_result_(r);
       }
     }
@@ -224,8 +231,8 @@ void AppWorker::finish(CURL* easy, CURLcode code) {
   const bool first = t->attempt == 0;
   if (first && c.follow_up == FollowUp::RefreshAuth) {
     if (app_.platform == Platform::Apns) {
-      const int64_t before = jwt_ ? jwt_->issuedAtMs() : 0;
-      if (jwt_ && (jwt_->get(clock_.nowMs(), true), jwt_->issuedAtMs() != before)) {
+      // Retried with a newer token: one minted now, or already by another push's answer.
+      if (jwt_ && (jwt_->get(clock_.nowMs(), true), jwt_->issuedAtMs() != t->jwt_issued)) {
         return start(std::move(t->push), 1);
       }
     } else {

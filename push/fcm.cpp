@@ -187,9 +187,16 @@ Classified classifyFcm(const PushRequest& p, const HttpResponse& r) {
       c.result.provider_id = j["name"];
     }
     c.result.reason.clear();
-  } else if (code == "UNREGISTERED" || (r.status == 404 && code.empty())) {
+  } else if (code == "UNREGISTERED") {
     c.result.outcome = O::TokenInvalid;
+  } else if (code == "SENDER_ID_MISMATCH" || code == "THIRD_PARTY_AUTH_ERROR" ||
+             (r.status == 404 && code.empty()) || (r.status == 403 && code.empty())) {
+    // The app's configuration, not the device: the token belongs to another sender, the
+    // APNs credential uploaded to Firebase is wrong, or a bare 404/403 from a wrong
+    // project_id, endpoint, proxy or a service account without permission.
+    c.result.outcome = O::AppConfig;
   } else if (r.status == 401) {
+    // UNAUTHENTICATED: our OAuth2 access token; fetched again and retried once.
     c.result.outcome = O::Transient;
     c.follow_up = FollowUp::RefreshAuth;
   } else if (r.status == 429 || code == "QUOTA_EXCEEDED") {
@@ -199,7 +206,7 @@ Classified classifyFcm(const PushRequest& p, const HttpResponse& r) {
     c.result.outcome = O::Transient;
     c.result.retry_after_ms = parseRetryAfterMs(r.retry_after);
   } else {
-    // INVALID_ARGUMENT, SENDER_ID_MISMATCH, THIRD_PARTY_AUTH_ERROR, other 4xx.
+    // INVALID_ARGUMENT (payload or malformed token), other 4xx.
     c.result.outcome = O::Permanent;
   }
   return c;

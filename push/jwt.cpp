@@ -114,7 +114,7 @@ std::string makeRs256Jwt(EVP_PKEY* key, std::string_view claims_json) {
 
 const std::string& ApnsTokenCache::get(int64_t now_ms, bool force) {
   const int64_t age = now_ms - issued_ms_;
-  if (token_.empty() || age >= kRefreshMs || (force && age >= kMinAgeMs)) {
+  if (token_.empty() || age < 0 || age >= kRefreshMs || (force && age >= kMinForcedAgeMs)) {
     token_ = makeApnsJwt(key_, key_id_, team_id_, now_ms / 1000);
     issued_ms_ = now_ms;
   }

@@ -31,10 +31,13 @@ std::string makeApnsJwt(EVP_PKEY* key, std::string_view key_id, std::string_view
 // RS256 JWT over arbitrary claims JSON ({"alg":"RS256","typ":"JWT"}). Empty on failure.
 std::string makeRs256Jwt(EVP_PKEY* key, std::string_view claims_json);
 
-// The APNs provider token of one key, refreshed on the clock: reused until 50 min old,
-// and a forced refresh (after ExpiredProviderToken) happens only if it is at least
-// 20 min old, since Apple rejects tokens refreshed more often than that
-// (TooManyProviderTokenUpdates). Not thread-safe (one per app worker).
+// The APNs provider token of one key, refreshed on the clock: reused until 50 min old
+// (or at once if the wall clock went back). A forced refresh (APNs answered
+// ExpiredProviderToken or InvalidProviderToken) mints a new token unless the current
+// one is under a minute old: the answers of all pushes in flight with the old token
+// then share one new token. Apple refuses new tokens more often than every 20 min on
+// one connection, so the retry goes on a fresh connection (push/app_worker.cpp).
+// Not thread-safe (one per app worker).
 class ApnsTokenCache {
  public:
   ApnsTokenCache(EVP_PKEY* key, std::string key_id, std::string team_id)
@@ -44,7 +47,7 @@ class ApnsTokenCache {
   int64_t issuedAtMs() const { return issued_ms_; }
 
   static constexpr int64_t kRefreshMs = 50 * 60 * 1000;
-  static constexpr int64_t kMinAgeMs = 20 * 60 * 1000;
+  static constexpr int64_t kMinForcedAgeMs = 60 * 1000;
 
  private:
   EVP_PKEY* key_;

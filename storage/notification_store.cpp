@@ -213,19 +213,32 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, Time
 }
 
 Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRequest>& out,
-                                    std::vector<int>& attempts) {
+                                    std::vector<int>& attempts, std::vector<PushOutcome>* dropped) {
   out.clear();
   attempts.clear();
+  if (dropped != nullptr) dropped->clear();
   // Walks the partial push_due index (pending, not in flight) in next_attempt order; the
   // per-pair minimum is one lookup in push_pending_pair. In-flight pushes are not read.
+  // The token is the device's current one, not the one the push was planned with: a
+  // device that re-registered with a new token gets its queued pushes and retries there.
   Statement& st = db_.prepare(
-      "SELECT id, device, user, app, platform, token, conversation, category, title, body, "
-      "badge, unread, language, oldest_message_time, batch, attempts, kind FROM push p "
-      "WHERE state='pending' AND in_flight=0 AND next_attempt<=? AND batch=(SELECT "
+      "SELECT p.id, p.device, p.user, p.app, p.platform, d.token, p.conversation, p.category, "
+      "p.title, p.body, p.badge, p.unread, p.language, p.oldest_message_time, p.batch, "
+      "p.attempts, d.enabled, p.kind FROM push p LEFT JOIN device d ON d.id=p.device "
+      "WHERE p.state='pending' AND p.in_flight=0 AND p.next_attempt<=? AND p.batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
-      "q.state='pending') ORDER BY next_attempt LIMIT ?");
+      "q.state='pending') ORDER BY p.next_attempt LIMIT ?");
   st.reset().bind(1, now).bind(2, static_cast<int64_t>(limit));
   while (st.step()) {
+    if (st.isNull(16) || st.int64(16) == 0) {
+      // Removed or disabled since it was planned: nothing more goes to it.
+      if (dropped != nullptr) {
+        dropped->push_back(PushOutcome{st.text(0), RowState::Suppressed,
+                                       static_cast<int>(st.int64(15)), 0, "",
+                                       st.isNull(16) ? "device_removed" : "device_disabled"});
+      }
+      continue;
+    }
     PushRequest p;
     p.id = st.text(0);
     p.device = st.int64(1);
@@ -243,7 +256,7 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
     p.oldest_message_time = st.int64(13);
     p.batch = st.int64(14);
     attempts.push_back(static_cast<int>(st.int64(15)));
-    p.kind = pushKindFromString(st.text(16)).value_or(PushKind::Alert);
+    p.kind = pushKindFromString(st.text(17)).value_or(PushKind::Alert);
     out.push_back(std::move(p));
   }
   return st.status("due pushes");

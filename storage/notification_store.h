@@ -54,8 +54,11 @@ class NotificationStore {
   // Pending pushes whose next attempt is due and that are not in flight, oldest first, at
   // most one per (device, conversation) and only that pair's oldest pending batch, so
   // batch N+1 of a conversation never overtakes batch N (in flight or waiting to retry).
+  // Each push carries its device's current token. Pushes whose device was removed or
+  // disabled are not returned but listed in `dropped` (state Suppressed, error
+  // device_removed / device_disabled) for the caller to record.
   Status duePushes(TimeMs now, size_t limit, std::vector<PushRequest>& out,
-                   std::vector<int>& attempts);
+                   std::vector<int>& attempts, std::vector<PushOutcome>* dropped = nullptr);
   // Marks pushes as handed to the push engine: duePushes() skips them until their result
   // is recorded or releaseInFlight() is called. All or nothing.
   Status markInFlight(const std::vector<std::string>& push_ids);

@@ -2,6 +2,7 @@
 // OpenSSL-backed hashing and randomness.
 #include "storage/openssl_crypto.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -49,6 +50,12 @@ std::string OpenSslCrypto::hmacSha256Hex(std::string_view key, std::string_view 
     throw std::runtime_error("HMAC(sha256) failed");
   }
   return hex(md, len);
+}
+
+bool OpenSslCrypto::equals(std::string_view a, std::string_view b) {
+  // Lengths are public (hashes and secrets have fixed sizes); the bytes are compared
+  // without an early exit.
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace vapush

@@ -11,6 +11,7 @@ class OpenSslCrypto : public Crypto {
   std::string sha256Hex(std::string_view data) override;
   std::string randomHex(size_t bytes) override;
   std::string hmacSha256Hex(std::string_view key, std::string_view data) override;
+  bool equals(std::string_view a, std::string_view b) override;
 };
 
 }  // namespace vapush

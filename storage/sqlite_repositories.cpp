@@ -54,6 +54,22 @@ std::string select(const char* where) {
 
 }  // namespace
 
+Status cancelPendingPushes(Database& db, int64_t device, std::string_view reason, TimeMs at) {
+  // Rows first: their push's in_flight mark tells which ones to leave to a result.
+  Statement& rows = db.prepare(
+      "UPDATE sys_cs_message_notification SET state='suppressed', last_error=?, "
+      "sys_updated_on=? WHERE device=? AND state='pending' AND push_id NOT IN "
+      "(SELECT id FROM push WHERE device=? AND state='pending' AND in_flight<>0)");
+  rows.reset().bind(1, reason).bind(2, at).bind(3, device).bind(4, device).step();
+  Status s = rows.status("cancel notification rows");
+  if (!s.ok()) return s;
+  Statement& pushes = db.prepare(
+      "UPDATE push SET state='suppressed', last_error=?, updated=? WHERE device=? AND "
+      "state='pending' AND in_flight=0");
+  pushes.reset().bind(1, reason).bind(2, at).bind(3, device).step();
+  return pushes.status("cancel pushes");
+}
+
 Status SqliteDeviceRepository::findOne(Statement& st, Device& out) {
   if (st.step()) {
     out = readDevice(st);
@@ -86,12 +102,22 @@ Status SqliteDeviceRepository::update(const Device& d) {
   return s;
 }
 
-Status SqliteDeviceRepository::remove(int64_t id) {
+Status SqliteDeviceRepository::remove(int64_t id, TimeMs at) {
+  // The device and its pending pushes go together: a removed (sold, wiped) phone must
+  // not get the previews that were queued for it. Pushes in flight are left to their
+  // result (they may already be delivered); a retry is dropped at dispatch.
+  Status s = db_.begin();
+  if (!s.ok()) return s;
   Statement& st = db_.prepare("DELETE FROM device WHERE id=?");
   st.reset().bind(1, id).step();
-  Status s = st.status("delete device");
-  if (s.ok() && sqlite3_changes(db_.handle()) == 0) return Status::notFoundError("no such device");
-  return s;
+  s = st.status("delete device");
+  if (s.ok() && sqlite3_changes(db_.handle()) == 0) s = Status::notFoundError("no such device");
+  if (s.ok()) s = cancelPendingPushes(db_, id, kDeviceRemoved, at);
+  if (!s.ok()) {
+    db_.rollback();
+    return s;
+  }
+  return db_.commit();
 }
 
 Status SqliteDeviceRepository::purgeDisabled(TimeMs cutoff, int& deleted) {
@@ -140,6 +166,26 @@ Status SqliteDeviceRepository::setEnabled(int64_t id, bool enabled, TimeMs at) {
   st.reset().bind(1, int64_t{enabled ? 1 : 0}).bind(2, at).bind(3, id).step();
   Status s = st.status("update device");
   if (s.ok() && sqlite3_changes(db_.handle()) == 0) return Status::notFoundError("no such device");
+  return s;
+}
+
+Status SqliteDeviceRepository::disableToken(int64_t id, std::string_view token, TimeMs at) {
+  Statement& st =
+      db_.prepare("UPDATE device SET enabled=0, updated=? WHERE id=? AND token=? AND enabled=1");
+  st.reset().bind(1, at).bind(2, id).bind(3, token).step();
+  Status s = st.status("disable device");
+  if (s.ok() && sqlite3_changes(db_.handle()) == 0) {
+    return Status::notFoundError("no enabled device with that token");
+  }
+  return s;
+}
+
+Status SqliteDeviceRepository::enableToken(int64_t id, std::string_view token, TimeMs at) {
+  Statement& st =
+      db_.prepare("UPDATE device SET enabled=1, updated=? WHERE id=? AND token=? AND enabled=0");
+  st.reset().bind(1, at).bind(2, id).bind(3, token).step();
+  Status s = st.status("enable device");
+  if (s.ok() && sqlite3_changes(db_.handle()) == 0) return Status::notFoundError("not disabled");
   return s;
 }
 

@@ -8,6 +8,14 @@
 
 namespace vapush {
 
+// last_error of pushes and rows cancelled because their device was removed.
+inline constexpr std::string_view kDeviceRemoved = "device_removed";
+
+// Gives a device's pending pushes, and their sys_cs_message_notification rows, the final
+// state `suppressed` with last_error `reason`. Pushes in flight (and their rows) are left
+// to their result. Call inside the caller's transaction.
+Status cancelPendingPushes(Database& db, int64_t device, std::string_view reason, TimeMs at);
+
 class SqliteDeviceRepository : public DeviceRepository {
  public:
   explicit SqliteDeviceRepository(Database& db) : db_(db) {}
@@ -16,7 +24,9 @@ class SqliteDeviceRepository : public DeviceRepository {
   // DeviceRepository
   Status add(Device& device) override;
   Status update(const Device& device) override;
-  Status remove(int64_t id) override;
+  // Also cancels the device's pending pushes (cancelPendingPushes, kDeviceRemoved), in
+  // one transaction.
+  Status remove(int64_t id, TimeMs at) override;
   Status findById(int64_t id, Device& out) override;
   Status findByNode(std::string_view node, Device& out) override;
   Status findByDeviceId(std::string_view user, std::string_view app, std::string_view device_id,
@@ -24,6 +34,12 @@ class SqliteDeviceRepository : public DeviceRepository {
   Status findByToken(std::string_view app, std::string_view token, Device& out) override;
   Status listByUser(std::string_view user, std::vector<Device>& out) override;
   Status setEnabled(int64_t id, bool enabled, TimeMs at) override;
+  // Disables the device only while it still holds `token` (a provider's verdict on an
+  // old token must not disable a device that re-registered with a new one); NotFound
+  // when it does not (or is gone, or already disabled).
+  Status disableToken(int64_t id, std::string_view token, TimeMs at);
+  // Enables it again, only if it still holds `token` (the invalid-token breaker).
+  Status enableToken(int64_t id, std::string_view token, TimeMs at);
 
  private:
   Status findOne(Statement& st, Device& out);

@@ -74,7 +74,7 @@ class MemoryDeviceRepository : public DeviceRepository, public FailureInjection 
     }
     return Status::notFoundError();
   }
-  Status remove(int64_t id) override {
+  Status remove(int64_t id, TimeMs /*at*/) override {
     if (auto f = injected()) return *f;
     const auto it =
         std::find_if(rows_.begin(), rows_.end(), [&](const Device& d) { return d.id == id; });

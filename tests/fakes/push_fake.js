@@ -7,8 +7,9 @@
 // It checks what Apple and Google check (ES256 provider tokens: kid, iss, age, signature;
 // RS256 OAuth2 assertions: iss, aud, scope, signature; our own access tokens; topics,
 // device tokens, payload size and JSON) and answers with their real error bodies.
-// Faults are scripted per device token through POST /control/faults; every request is
-// recorded (GET /control/requests).
+// Faults are scripted per device token through POST /control/faults, the app a device
+// token belongs to through POST /control/device-topics; every request is recorded
+// (GET /control/requests).
 'use strict';
 const fs = require('fs');
 const http2 = require('http2');
@@ -21,6 +22,7 @@ let issued = {};            // access token -> expiry (ms)
 let tokenRequests = 0;
 let messageCount = 0;
 let refusingUntil = 0;
+let deviceTopics = {};      // APNs device token -> the app (topic) it was issued for
 
 function b64urlJson(part) {
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
@@ -118,6 +120,9 @@ function handleApns(stream, headers, body, record) {
   if (!/^[0-9a-fA-F]{64,200}$/.test(token)) return apnsError(stream, 400, 'BadDeviceToken');
   const topic = headers['apns-topic'] || (cert && cert.topic);
   if (!topic) return apnsError(stream, 400, 'MissingTopic');
+  // A device token belongs to one app: pushed with another app's topic (a wrong `topic`
+  // in the provider's configuration), APNs answers DeviceTokenNotForTopic.
+  if (deviceTopics[token] && deviceTopics[token] !== topic) return apnsError(stream, 400, 'DeviceTokenNotForTopic');
   if (cert && topic !== cert.topic) return apnsError(stream, 400, 'TopicDisallowed');
   if (!(config.apns.topics || []).includes(topic)) return apnsError(stream, 400, 'TopicDisallowed');
   const type = headers['apns-push-type'];
@@ -181,7 +186,9 @@ function handleFcm(stream, headers, body, record, project) {
   const auth = headers['authorization'] || '';
   const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
   if (!issued[token] || issued[token] < Date.now()) {
-    return fcmError(stream, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', 'THIRD_PARTY_AUTH_ERROR');
+    // Google's answer to an unknown or expired OAuth2 access token carries no FcmError
+    // (THIRD_PARTY_AUTH_ERROR is about the APNs/web push credential uploaded to Firebase).
+    return fcmError(stream, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.', null);
   }
   if (project !== config.fcm.project_id) return fcmError(stream, 403, 'PERMISSION_DENIED', 'Permission denied.', 'SENDER_ID_MISMATCH');
   let msg;
@@ -225,7 +232,8 @@ function applyFault(stream, session, record, token) {
 function control(stream, path, body) {
   if (path === '/control/requests') return send(stream, 200, { 'content-type': 'application/json' }, { requests, token_requests: tokenRequests });
   if (path === '/control/faults') { faults = Object.assign(faults, JSON.parse(body.toString('utf8') || '{}')); return send(stream, 200, {}, '{}'); }
-  if (path === '/control/reset') { faults = {}; requests.length = 0; tokenRequests = 0; return send(stream, 200, {}, '{}'); }
+  if (path === '/control/device-topics') { deviceTopics = Object.assign(deviceTopics, JSON.parse(body.toString('utf8') || '{}')); return send(stream, 200, {}, '{}'); }
+  if (path === '/control/reset') { faults = {}; deviceTopics = {}; requests.length = 0; tokenRequests = 0; return send(stream, 200, {}, '{}'); }
   if (path === '/control/expire-tokens') { issued = {}; return send(stream, 200, {}, '{}'); }
   if (path === '/control/refuse') {
     // Refuse service for a while: every request gets its connection reset.
@@ -275,7 +283,8 @@ server.on('stream', (stream, headers) => {
     };
     const token = path.startsWith('/3/device/') ? path.slice(10) : null;
     const f = token && faults[token];
-    if (f && f.delay_ms && !f.status && !f.goaway) setTimeout(go, f.delay_ms); else go();
+    // A delay holds the answer (with a scripted status: that answer, late).
+    if (f && f.delay_ms && !f.goaway) setTimeout(go, f.delay_ms); else go();
   });
 });
 server.on('sessionError', () => {});

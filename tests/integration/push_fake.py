@@ -153,9 +153,15 @@ class PushFakes:
         return json.loads(out.stdout or '{}')
 
     def set_fault(self, token, **fault):
-        """status=410|429|500|503 (reason=, retry_after=), goaway=True, delay_ms=N;
-        count=N limits it to the next N requests for that token (default: all)."""
+        """status=410|429|500|503 (reason=, retry_after=), goaway=True, delay_ms=N (with
+        status: that answer, late); count=N limits it to the next N requests for that
+        token (default: all)."""
         self._control('/control/faults', {token: fault})
+
+    def set_device_topic(self, token, topic=TOPIC):
+        """The app (bundle id) an APNs device token was issued for: a push with another
+        apns-topic gets 400 DeviceTokenNotForTopic, as from APNs."""
+        self._control('/control/device-topics', {token: topic})
 
     def refuse(self, ms):
         self._control('/control/refuse', {'ms': ms})

@@ -2,9 +2,12 @@
 """Delivery through the local APNs/FCM fake, driven by vapushd with a scripted server peer:
 exact headers and payload, badge and thread-id, JWT reuse, 410 -> device disabled and the
 next publish item-not-found, 429 + Retry-After, 503 then success, GOAWAY, FCM OAuth token
-cache and refresh, FCM UNREGISTERED, a restart during backoff, TLS that fails closed."""
+cache and refresh, FCM UNREGISTERED, a refused OAuth2 assertion (the app is held), a
+restart during backoff, TLS that fails closed."""
 
+import json
 import os
+import subprocess
 import tempfile
 import time
 import unittest
@@ -175,6 +178,29 @@ class FcmDeliveryTest(DeliveryBase):
         self.assertEqual(self.d.query("SELECT enabled FROM device WHERE node='nf'")[0]['enabled'],
                          0)
         self.assertEqual(error_of(self.publish('nf', 'sf', 'x')), ('cancel', 'item-not-found'))
+
+
+class FcmConfigErrorTest(DeliveryBase):
+    def test_refused_oauth_assertion_holds_the_app_and_disables_nothing(self):
+        # The service account's key is not the one Google knows: invalid_grant.
+        self.assertEqual(self.d.stop(), 0)
+        path = os.path.join(self.d.base_dir, 'service-account.json')
+        with open(path) as f:
+            sa = json.load(f)
+        sa['private_key'] = subprocess.run(
+            ['openssl', 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+            capture_output=True, text=True, check=True, timeout=60).stdout
+        with open(path, 'w') as f:
+            json.dump(sa, f)
+        self.start_vapushd()
+        self.publish('nf', 'sf', 'held')
+        self.d.wait_log(r'event=app\.held .*app=android .*cause=config_error', timeout=30)
+        rig.wait_until(lambda: self.rows('nf') and self.rows('nf')[0]['last_error']
+                       == 'held: oauth token refused (HTTP 400)', 10, 'row held')
+        self.assertEqual(self.rows('nf')[0]['state'], 'pending')
+        self.assertEqual(self.d.query("SELECT enabled FROM device WHERE node='nf'")[0]['enabled'],
+                         1)
+        self.assertEqual(self.publish('nf', 'sf', 'still accepted').get('type'), 'result')
 
 
 class WrongHostTest(DeliveryBase):

@@ -99,7 +99,8 @@ class OpsTest(unittest.TestCase):
         status, body = self.get('/healthz')
         self.assertEqual(status, 503)
         self.assertEqual(json.loads(body), {'status': 'unavailable', 'xmpp': 'disconnected',
-                                            'database': 'ok', 'warnings': []})
+                                            'database': 'ok', 'delivery': 'ok',
+                                            'held_apps': [], 'warnings': []})
 
     def test_vapushctl_subcommands(self):
         self.assertIn('OK', self.ctl('check-config').stdout)

@@ -239,5 +239,38 @@ TEST_F(ConfigTest, CertificateAuthPemOrPkcs12) {
   EXPECT_EQ(missing.error->line, 5);
 }
 
+TEST_F(ConfigTest, DeliverySectionDefaultsAndValidation) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->delivery.invalid_token_share_percent, 20);
+  EXPECT_EQ(r.config->delivery.invalid_token_window_ms, 600'000);
+  EXPECT_EQ(r.config->delivery.invalid_token_min, 5);
+  EXPECT_EQ(r.config->delivery.hold_min_ms, 60'000);
+  EXPECT_EQ(r.config->delivery.hold_max_ms, 1'800'000);
+  r = load(
+      std::string(kMinimal) +
+      "delivery: { invalid_token_share: 35%, invalid_token_window: 5m, invalid_token_min: 20,\n"
+      "            hold_min: 30s, hold_max: 1h }\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  EXPECT_EQ(r.config->delivery.invalid_token_share_percent, 35);
+  EXPECT_EQ(r.config->delivery.invalid_token_window_ms, 300'000);
+  EXPECT_EQ(r.config->delivery.invalid_token_min, 20);
+  EXPECT_EQ(r.config->delivery.hold_min_ms, 30'000);
+  EXPECT_EQ(r.config->delivery.hold_max_ms, 3'600'000);
+  EXPECT_EQ(load(std::string(kMinimal) + "delivery: { invalid_token_share: 20 }\n")
+                .config->delivery.invalid_token_share_percent,
+            20);
+  for (const char* bad :
+       {"delivery: { invalid_token_share: 0% }\n", "delivery: { invalid_token_share: 101% }\n",
+        "delivery: { invalid_token_share: lots }\n", "delivery: { invalid_token_min: 1 }\n",
+        "delivery: { invalid_token_window: 10ms }\n", "delivery: { hold_min: 5m, hold_max: 1m }\n",
+        "delivery: { breaker: on }\n"}) {
+    r = load(std::string(kMinimal) + bad);
+    ASSERT_FALSE(r.config) << bad;
+    EXPECT_EQ(r.error->line, 4) << bad;
+    EXPECT_NE(r.error->reason.find("delivery"), std::string::npos) << r.error->reason;
+  }
+}
+
 }  // namespace
 }  // namespace vapush

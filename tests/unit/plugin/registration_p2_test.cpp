@@ -171,5 +171,50 @@ TEST_F(RegistrationP2Test, ExecuteWithoutFormIsBadPayload) {
   EXPECT_EQ(r.error->specific, "bad-payload");
 }
 
+// Issue 12 item 5: publish secrets survive a component-secret rotation and the upgrade
+// to a separate key.
+TEST_F(RegistrationP2Test, UpgradeToSeparateKeyKeepsExistingSecretsAndRotationChangesNothing) {
+  const Fields fields = {{"token", {fcmToken()}}, {"device-id", {"dev1"}}};
+  // Registered by an earlier version: key derived from the component secret.
+  const auto before = run(kAlice, command_node::kRegisterPushFcm, fields);
+  ASSERT_TRUE(before.ok());
+  const std::string legacy = legacyPublishSecretKey(config_, crypto_);
+  // Upgrade: a new random key, the legacy one still accepted (as loadPublishKeys gives).
+  const std::vector<std::string> keys = {std::string(64, '1'), legacy};
+  handler_ = std::make_unique<CommandHandler>(config_, devices_, prefs_, clock_, crypto_, keys);
+  const auto again = run(kAlice, command_node::kRegisterPushFcm, fields);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(value(again, "secret"), value(before, "secret"))
+      << "an upgrade must not change a registration's secret";
+  const auto fresh = run(kBob, command_node::kRegisterPushFcm, fields);
+  ASSERT_TRUE(fresh.ok());
+  // Rotate the component secret: the keys come from the key file, not from it.
+  config_.component.secret = "rotated-component-secret";
+  handler_ = std::make_unique<CommandHandler>(
+      config_, devices_, prefs_, clock_, crypto_,
+      std::vector<std::string>{keys[0], keys[1], legacyPublishSecretKey(config_, crypto_)});
+  const auto after = run(kAlice, command_node::kRegisterPushFcm, fields);
+  const auto after_bob = run(kBob, command_node::kRegisterPushFcm, fields);
+  ASSERT_TRUE(after.ok() && after_bob.ok());
+  EXPECT_EQ(value(after, "secret"), value(before, "secret"));
+  EXPECT_EQ(value(after_bob, "secret"), value(fresh, "secret"));
+  EXPECT_NE(value(fresh, "secret"), value(before, "secret"));
+  for (const auto& d : devices_.rows()) {
+    EXPECT_EQ(d.secret_hash, crypto_.sha256Hex(d.user == kAliceBare ? value(before, "secret")
+                                                                    : value(fresh, "secret")));
+  }
+}
+
+TEST_F(RegistrationP2Test, NewRegistrationsUseTheFirstKey) {
+  const std::vector<std::string> keys = {std::string(64, '1'), std::string(64, '2')};
+  handler_ = std::make_unique<CommandHandler>(config_, devices_, prefs_, clock_, crypto_, keys);
+  const auto r = run(kAlice, command_node::kRegisterPushFcm,
+                     {{"token", {fcmToken()}}, {"device-id", {"dev1"}}});
+  ASSERT_TRUE(r.ok());
+  const Device& d = devices_.rows().front();
+  const std::string data = "vapush publish secret v1\n" + d.user + "\n" + d.app + "\n" + d.node;
+  EXPECT_EQ(value(r, "secret"), crypto_.hmacSha256Hex(keys[0], data).substr(0, 32));
+}
+
 }  // namespace
 }  // namespace vapush

@@ -126,5 +126,57 @@ TEST_F(NotificationStoreTest, ExpireReadAndPrune) {
   EXPECT_EQ(count("SELECT count(*) FROM unread_message"), 0);
 }
 
+TEST_F(NotificationStoreTest, DuePushCarriesTheDevicesCurrentToken) {
+  publish("b@example.com", "one", 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  ASSERT_TRUE(store_->commitBatch(plan(snap, 1), 1000).ok());
+  SqliteDeviceRepository devices(*db_);
+  Device d = phone_;
+  d.token = std::string(64, 'c');
+  ASSERT_TRUE(devices.update(d).ok());
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].token, d.token);
+  // A verdict on the old token does not touch the device; on the current one it does.
+  EXPECT_TRUE(devices.disableToken(phone_.id, phone_.token, 6000).notFound());
+  ASSERT_TRUE(devices.disableToken(phone_.id, d.token, 6000).ok());
+  ASSERT_TRUE(devices.findById(phone_.id, d).ok());
+  EXPECT_FALSE(d.enabled);
+}
+
+TEST_F(NotificationStoreTest, RemovingADeviceCancelsItsPendingPushesButNotThoseInFlight) {
+  publish("b@example.com", "one", 100);
+  publish("c@example.com", "two", 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  ASSERT_TRUE(store_->commitBatch(plan(snap, 1), 1000).ok());
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
+  ASSERT_EQ(due.size(), 2u);
+  ASSERT_TRUE(store_->markInFlight({due[0].id}).ok());
+  SqliteDeviceRepository devices(*db_);
+  ASSERT_TRUE(devices.remove(phone_.id, 6000).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM push WHERE state='suppressed' AND "
+                  "last_error='device_removed' AND updated=6000"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE state='suppressed' "
+                  "AND last_error='device_removed' AND sys_updated_on=6000"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM push WHERE state='pending' AND in_flight=1"), 1)
+      << "the push in flight is left to its result";
+  // Its retry is dropped at dispatch.
+  ASSERT_TRUE(store_->recordResult(due[0].id, RowState::Pending, 1, 0, "", "503", 6000).ok());
+  std::vector<PushOutcome> dropped;
+  ASSERT_TRUE(store_->duePushes(7000, 10, due, attempts, &dropped).ok());
+  EXPECT_TRUE(due.empty());
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].state, RowState::Suppressed);
+  EXPECT_EQ(dropped[0].error, "device_removed");
+}
+
 }  // namespace
 }  // namespace vapush

@@ -165,8 +165,8 @@ TEST_F(StorageTest, DeviceRepositoryRoundTrip) {
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].node, "node-b") << "oldest first";
 
-  ASSERT_TRUE(repo.remove(a.id).ok());
-  EXPECT_TRUE(repo.remove(a.id).notFound());
+  ASSERT_TRUE(repo.remove(a.id, 4000).ok());
+  EXPECT_TRUE(repo.remove(a.id, 4000).notFound());
 }
 
 TEST_F(StorageTest, PreferencesDefaultAndRoundTrip) {
