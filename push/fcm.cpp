@@ -80,35 +80,57 @@ std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse&
   return std::make_pair(j["access_token"].get<std::string>(), expires);
 }
 
-std::string fcmMessage(const PushRequest& p, int64_t ttl_ms) {
+std::string fcmMessage(const PushRequest& p, int64_t ttl_ms, PushStyle style) {
+  const std::string ttl = std::to_string(ttl_ms / 1000) + "s";
+  auto dump = [](const json& message) {
+    return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
   if (p.kind == PushKind::Badge) {
     // Silent badge update: data only (never shown by Android itself), normal priority,
     // one pending per device (collapse key).
     json message = {{"token", p.token},
                     {"data", {{"badge", std::to_string(p.badge)}, {"kind", "badge"}}},
-                    {"android",
-                     {{"priority", "normal"},
-                      {"collapse_key", "badge"},
-                      {"ttl", std::to_string(ttl_ms / 1000) + "s"}}}};
-    return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
+                    {"android", {{"priority", "normal"}, {"collapse_key", "badge"}, {"ttl", ttl}}}};
+    return dump(message);
   }
+  const PushShape shape = pushShape(style, p.protocol);
+  if (shape == PushShape::P2Wake) {
+    // What p2 sends (FcmPushService.push()): data only, so Android hands it to the app,
+    // which connects the account and shows its own notification. High priority so a
+    // dozing phone delivers it now. Collapse key as p2's optional one: the account's
+    // first 6 hex digits (one pending wake-up per account is enough).
+    const std::string account = p2Account(p.user, p2DeviceId(p.device_key));
+    json message = {
+        {"token", p.token},
+        {"data", {{"account", account}}},
+        {"android", {{"priority", "high"}, {"collapse_key", account.substr(0, 6)}, {"ttl", ttl}}}};
+    return dump(message);
+  }
+  const bool module = shape == PushShape::ModuleAlert;
+  const std::string title = module ? kModuleAlertTitle : p.title;
+  const std::string body = module ? kModuleAlertBody : p.body;
   // FCM data values must be strings.
   json data = {{"conversation", p.conversation},
                {"category", std::string(toString(p.category))},
                {"unread", std::to_string(p.unread)},
                {"badge", std::to_string(p.badge)},
                {"notification_id", p.id},
-               {"title", p.title},
-               {"body", p.body}};
+               {"title", title},
+               {"body", body}};
+  if (shape == PushShape::TigaseAlert) {
+    data["account"] = p.user;
+    data["sender"] = p.conversation;
+    data["unread-messages"] = std::to_string(p.unread);
+  }
   json message = {{"token", p.token},
-                  {"notification", {{"title", p.title}, {"body", p.body}}},
+                  {"notification", {{"title", title}, {"body", body}}},
                   {"data", data},
                   {"android",
                    {{"priority", "high"},
                     {"collapse_key", p.conversation.substr(0, 64)},
-                    {"ttl", std::to_string(ttl_ms / 1000) + "s"},
+                    {"ttl", ttl},
                     {"notification", {{"tag", p.conversation.substr(0, 64)}}}}}};
-  return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  return dump(message);
 }
 
 HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, const PushRequest& p,
@@ -116,7 +138,7 @@ HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, cons
   HttpRequest r;
   r.url = app.endpoint + "/v1/projects/" + project_id + "/messages:send";
   r.headers = {"content-type: application/json", "authorization: Bearer " + token};
-  r.body = fcmMessage(p, ttl_ms);
+  r.body = fcmMessage(p, ttl_ms, app.push_style);
   return r;
 }
 

@@ -43,4 +43,14 @@ int64_t parseRetryAfterMs(const std::string& value);
 // Truncates `s` to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string truncateUtf8(const std::string& s, size_t max_bytes);
 
+// The `account` key p2 puts in its FCM push: lower-case hex SHA-1 of the account's bare
+// JID, a NUL, and the device id the client registered (Conversations' android-id).
+// p2: iNPUTmice/p2 @8b83fd5, src/main/java/eu/siacs/p2/pojo/Target.java `create()`:
+//   Utils.combineAndHash(account.asBareJid().toEscapedString(), deviceId)
+// and Utils.java `combineAndHash`: DigestUtils.sha1Hex(String.join("\0", parts));
+// FcmPushService.java `push()` sends it as data "account". Conversations compares it
+// with the same hash of each of its accounts to pick the one to connect. `user` is the
+// bare JID as the server sent it (XEP-0106 escaped form), as vapush stores it.
+std::string p2Account(const std::string& user, const std::string& device_id);
+
 }  // namespace vapush::push

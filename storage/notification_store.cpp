@@ -198,12 +198,17 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
   attempts.clear();
   // Walks the partial push_due index (pending, not in flight) in next_attempt order; the
   // per-pair minimum is one lookup in push_pending_pair. In-flight pushes are not read.
+  // The device's protocol and device id pick the payload of a `push_style: wake` app;
+  // they never change for a device row (its identity), so they are read, not copied. A
+  // device removed meanwhile reads as 'manual' (vapush's own alert).
   Statement& st = db_.prepare(
-      "SELECT id, device, user, app, platform, token, conversation, category, title, body, "
-      "badge, unread, language, oldest_message_time, batch, attempts, kind FROM push p "
-      "WHERE state='pending' AND in_flight=0 AND next_attempt<=? AND batch=(SELECT "
+      "SELECT p.id, p.device, p.user, p.app, p.platform, p.token, p.conversation, p.category, "
+      "p.title, p.body, p.badge, p.unread, p.language, p.oldest_message_time, p.batch, "
+      "p.attempts, p.kind, coalesce(d.protocol, 'manual'), coalesce(d.device_id, '') FROM push p "
+      "LEFT JOIN device d ON d.id=p.device "
+      "WHERE p.state='pending' AND p.in_flight=0 AND p.next_attempt<=? AND p.batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
-      "q.state='pending') ORDER BY next_attempt LIMIT ?");
+      "q.state='pending') ORDER BY p.next_attempt LIMIT ?");
   st.reset().bind(1, now).bind(2, static_cast<int64_t>(limit));
   while (st.step()) {
     PushRequest p;
@@ -224,6 +229,8 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
     p.batch = st.int64(14);
     attempts.push_back(static_cast<int>(st.int64(15)));
     p.kind = pushKindFromString(st.text(16)).value_or(PushKind::Alert);
+    p.protocol = protocolFromString(st.text(17)).value_or(Protocol::Manual);
+    p.device_key = st.text(18);
     out.push_back(std::move(p));
   }
   return st.status("due pushes");
