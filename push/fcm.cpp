@@ -81,18 +81,21 @@ std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse&
 }
 
 std::string fcmMessage(const PushRequest& p, int64_t ttl_ms, PushStyle style) {
-  const std::string ttl = std::to_string(ttl_ms / 1000) + "s";
-  auto dump = [](const json& message) {
-    return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
   if (p.kind == PushKind::Badge) {
     // Silent badge update: data only (never shown by Android itself), normal priority,
     // one pending per device (collapse key).
     json message = {{"token", p.token},
                     {"data", {{"badge", std::to_string(p.badge)}, {"kind", "badge"}}},
-                    {"android", {{"priority", "normal"}, {"collapse_key", "badge"}, {"ttl", ttl}}}};
-    return dump(message);
+                    {"android",
+                     {{"priority", "normal"},
+                      {"collapse_key", "badge"},
+                      {"ttl", std::to_string(ttl_ms / 1000) + "s"}}}};
+    return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
   }
+  const std::string ttl = std::to_string(ttl_ms / 1000) + "s";
+  auto dump = [](const json& message) {
+    return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
   const PushShape shape = pushShape(style, p.protocol);
   if (shape == PushShape::P2Wake) {
     // What p2 sends (FcmPushService.push()): data only, so Android hands it to the app,
