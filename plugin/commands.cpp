@@ -81,6 +81,8 @@ std::string_view toString(CommandResponse::Status s) {
   switch (s) {
     case CommandResponse::Status::Completed:
       return "completed";
+    case CommandResponse::Status::CompleteV1:
+      return "complete";
     case CommandResponse::Status::Executing:
       return "executing";
     case CommandResponse::Status::Canceled:

@@ -86,6 +86,9 @@ struct CommandError {
 struct CommandResponse {
   enum class Status {
     Completed,  // status='completed'
+    // status='complete': mod_push_appserver's non-standard value, answered only to its
+    // v1-register-push / v1-unregister-push (Monal builds of 2021-22 accept nothing else)
+    CompleteV1,
     Executing,  // status='executing': `form` is to be filled and submitted
     Canceled,   // status='canceled'
   };

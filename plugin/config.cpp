@@ -228,9 +228,10 @@ void parseCertType(const YAML::Node& n, const std::string& w, AppConfig& a) {
 
 AppConfig parseApp(const YAML::Node& n, const Config& c) {
   onlyKeys(n, "apps[]",
-           {"name", "platform", "endpoint", "ca_file", "push_modules", "topic", "team_id", "key_id",
-            "key_file", "cert_file", "cert_key_file", "cert_type", "cert_password_file", "sandbox",
-            "project_id", "service_account_file", "max_concurrent_streams", "request_timeout"});
+           {"name", "platform", "endpoint", "ca_file", "push_modules", "push_style", "topic",
+            "team_id", "key_id", "key_file", "cert_file", "cert_key_file", "cert_type",
+            "cert_password_file", "sandbox", "project_id", "service_account_file",
+            "max_concurrent_streams", "request_timeout"});
   AppConfig a;
   a.name = str(n, "name", "apps[]");
   if (a.name.empty()) fail(n, "apps[]: name is required");
@@ -242,6 +243,11 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
   a.ca_file = str(n, "ca_file", w);
   if (!a.ca_file.empty()) a.ca_file = relativeTo(c.path, a.ca_file).string();
   a.push_modules = strings(n, "push_modules", w);
+  if (const auto style = n["push_style"]) {
+    const auto parsed = pushStyleFromString(str(n, "push_style", w));
+    if (!parsed) fail(style, w + ".push_style: expected alert or wake");
+    a.push_style = *parsed;
+  }
   a.sandbox = boolean(n, "sandbox", w, false);
   a.max_concurrent_streams = static_cast<int>(
       integer(n, "max_concurrent_streams", w, a.max_concurrent_streams, 1, 100000));

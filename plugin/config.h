@@ -66,6 +66,10 @@ struct AppConfig {
   std::string endpoint;  // default: APNs production/sandbox or https://fcm.googleapis.com
   std::string ca_file;   // optional CA bundle override (tests, staging)
   std::vector<std::string> push_modules;  // fpush `pushModule` values routed to this app
+  // alert: vapush's own visible notification (default). wake: what the registering
+  // client family expects (p2 wake-up, fpush/Tigase alerts its extension rewrites), for
+  // apps built on a client that fetches and notifies by itself (plugin/push_style.h).
+  PushStyle push_style = PushStyle::Alert;
   // APNs
   std::string topic;  // bundle id
   std::string team_id;

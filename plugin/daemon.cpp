@@ -292,6 +292,8 @@ std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sende
   p.app = d.app;
   p.platform = d.platform;
   p.token = d.token;
+  p.protocol = d.protocol;
+  p.device_key = d.device_id;
   p.conversation = config.component.jid;
   p.title = "vapush";
   p.body = "Test notification";

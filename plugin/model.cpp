@@ -46,6 +46,8 @@ constexpr std::pair<RowState, std::string_view> kRowStates[] = {
     {RowState::Expired, "expired"}};
 constexpr std::pair<PushKind, std::string_view> kPushKinds[] = {{PushKind::Alert, "alert"},
                                                                 {PushKind::Badge, "badge"}};
+constexpr std::pair<PushStyle, std::string_view> kPushStyles[] = {{PushStyle::Alert, "alert"},
+                                                                  {PushStyle::Wake, "wake"}};
 
 }  // namespace
 
@@ -55,10 +57,12 @@ std::string_view toString(Protocol p) { return name(kProtocols, p); }
 std::string_view toString(Show s) { return name(kShows, s); }
 std::string_view toString(RowState s) { return name(kRowStates, s); }
 std::string_view toString(PushKind k) { return name(kPushKinds, k); }
+std::string_view toString(PushStyle s) { return name(kPushStyles, s); }
 std::optional<Platform> platformFromString(std::string_view s) { return lookup(kPlatforms, s); }
 std::optional<Category> categoryFromString(std::string_view s) { return lookup(kCategories, s); }
 std::optional<Protocol> protocolFromString(std::string_view s) { return lookup(kProtocols, s); }
 std::optional<RowState> rowStateFromString(std::string_view s) { return lookup(kRowStates, s); }
 std::optional<PushKind> pushKindFromString(std::string_view s) { return lookup(kPushKinds, s); }
+std::optional<PushStyle> pushStyleFromString(std::string_view s) { return lookup(kPushStyles, s); }
 
 }  // namespace vapush

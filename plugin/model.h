@@ -150,6 +150,14 @@ enum class PushKind {
 std::string_view toString(PushKind k);
 std::optional<PushKind> pushKindFromString(std::string_view s);
 
+// An app's push style (config `apps[].push_style`; plugin/push_style.h).
+enum class PushStyle {
+  Alert,  // vapush's visible notification with title, body and deep-link keys
+  Wake,   // what the device's client family expects (p2, fpush, Tigase)
+};
+std::string_view toString(PushStyle s);
+std::optional<PushStyle> pushStyleFromString(std::string_view s);
+
 // One push to one device about one conversation (the unit the dispatcher sends).
 struct PushRequest {
   std::string id;  // 32 hex; stable across retries (becomes apns-id / collapse base)
@@ -168,6 +176,11 @@ struct PushRequest {
   TimeMs oldest_message_time = 0;
   int64_t batch = 0;
   PushKind kind = PushKind::Alert;
+  // The device's registration protocol and client device id (p2 `device-id`): with an
+  // app's `push_style: wake` they pick the payload that client family expects
+  // (plugin/push_style.h). Read from the device row when the push is sent.
+  Protocol protocol = Protocol::Manual;
+  std::string device_key;
 };
 
 }  // namespace vapush

@@ -13,6 +13,13 @@
 // user) and the returned `node` is our own random one, so two accounts (or a guessing
 // attacker) never share or take over a node. Clients use the returned node, as the
 // protocol requires. v1-unregister-push accepts either node.
+//
+// Status (decision): mod_push_appserver answers both commands with status="complete"
+// (mod_push_appserver.lua, v1-register-push and v1-unregister-push handlers), not
+// XEP-0050's "completed", and Monal builds of Feb 2021 - Jun 2022 accept only that value.
+// Every client of these two commands was written against mod_push_appserver, so they
+// answer "complete" (CommandResponse::Status::CompleteV1); every other command answers
+// "completed". Errors are unchanged (XEP-0050 errors, as mod_push_appserver sends).
 #include <memory>
 
 #include "plugin/registration.h"
@@ -77,7 +84,9 @@ class AppServerRegister : public Command {
     addJidField(result, ctx.config.component.jid);
     addTextField(result, "node", outcome.device.node);
     addTextField(result, "secret", outcome.secret);
-    return completedWith(std::move(result));
+    CommandResponse done = completedWith(std::move(result));
+    done.status = CommandResponse::Status::CompleteV1;
+    return done;
   }
 };
 
@@ -104,7 +113,9 @@ class AppServerUnregister : public Command {
              (d.device_id == *node || d.node == *node) && (!app || d.app == *app);
     };
     if (auto e = unregisterDevices(ctx, caller, match, removed)) return *e;
-    return completedWithNote("Push registration removed.");
+    CommandResponse done = completedWithNote("Push registration removed.");
+    done.status = CommandResponse::Status::CompleteV1;
+    return done;
   }
 };
 

@@ -8,8 +8,13 @@
 // we send 'result' (XEP-0004 §3.4), which Conversations reads the same way (it only looks
 // at field values). vapush adds two optional fields: `app` and `language`.
 //
-// A per-room registration is stored with device_id "<device-id>|<room JID>", so the
-// account-level and each room registration of one device are separate rows.
+// `muc` (decision, docs/registration.md): dropped. It belonged to a flow where
+// Conversations (2019 - April 2020 only) sent the enable to the room, and the room's
+// service published from its own domain; that flow is gone from every client and no
+// served server publishes for rooms. The field is accepted and ignored: a registration
+// with it is the device's account registration (same node and secret), and an
+// unregistration with it removes nothing (an old client leaving a room must not stop its
+// account's pushes). Rows made by earlier versions ("<device-id>|<room>") keep working.
 #include <memory>
 
 #include "plugin/registration.h"
@@ -18,8 +23,9 @@ namespace vapush {
 
 namespace {
 
-// Reads device-id (or legacy android-id) and the optional room into the stored id.
-std::optional<std::string> readDeviceId(FormReader& r) {
+// Reads device-id (or legacy android-id); a `muc` field is checked like any field and
+// reported in `room` (the caller ignores it).
+std::optional<std::string> readDeviceId(FormReader& r, bool* room = nullptr) {
   auto device_id = r.optional("device-id", kMaxDeviceIdBytes);
   auto android_id = r.optional("android-id", kMaxDeviceIdBytes);
   auto muc = r.optional("muc", kMaxMucJidBytes);
@@ -29,16 +35,7 @@ std::optional<std::string> readDeviceId(FormReader& r) {
     r.fail("missing field 'device-id'", "bad-payload");
     return std::nullopt;
   }
-  if (muc) {
-    const std::string room = lowerAscii(*muc);
-    const size_t at = room.find('@');
-    if (at == std::string::npos || at == 0 || at + 1 == room.size() ||
-        room.find('/') != std::string::npos || room.find(' ') != std::string::npos) {
-      r.fail("field 'muc' must be a bare room JID (room@service)");
-      return std::nullopt;
-    }
-    return *id + "|" + room;
-  }
+  if (room != nullptr) *room = muc.has_value() && !muc->empty();
   return id;
 }
 
@@ -112,10 +109,12 @@ class P2Unregister : public Command {
                          const Form& form) const override {
     FormReader r(form);
     r.checkShape({});
-    auto device_id = readDeviceId(r);
+    bool room = false;
+    auto device_id = readDeviceId(r, &room);
     auto app = r.optional("app", kMaxAppNameBytes);
     r.optional("token", kFcmTokenMax);  // accepted and ignored, but still checked
     if (r.failed()) return r.error();
+    if (room) return completedWithNote("Room registrations are not kept; nothing to remove.");
     const Platform platform = platform_;
     int removed = 0;
     auto match = [&](const Device& d) {

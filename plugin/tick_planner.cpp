@@ -94,6 +94,8 @@ void planBadgeUpdates(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
       p.language = d.language;
       p.oldest_message_time = now;
       p.batch = batch;
+      p.protocol = d.protocol;
+      p.device_key = d.device_id;
       out.pushes.push_back(std::move(p));
     }
   }
@@ -204,6 +206,8 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
         p.token = d.token;
         p.conversation = m.conversation;
         p.language = d.language;
+        p.protocol = d.protocol;
+        p.device_key = d.device_id;
         p.oldest_message_time = m.message_time;
         p.batch = batch;
         p.badge = countOf(snap.unread_totals, m.user);

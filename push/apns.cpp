@@ -15,19 +15,32 @@ std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json payloadJson(const PushRequest& p, const std::string& body) {
-  json alert = {{"title", p.title}, {"body", body}};
+json payloadJson(const PushRequest& p, const std::string& body, PushShape shape) {
+  const bool module = shape == PushShape::ModuleAlert;
+  json alert = {{"title", module ? kModuleAlertTitle : p.title},
+                {"body", module ? kModuleAlertBody : body}};
   json aps = {{"alert", alert},
               {"badge", p.badge},
               {"sound", "default"},
               {"thread-id", p.conversation},
               {"mutable-content", 1}};
-  return json{{"aps", aps},
-              {"conversation", p.conversation},
-              {"category", std::string(toString(p.category))},
-              {"unread", p.unread},
-              {"notification_id", p.id}};
+  json j = {{"aps", aps},
+            {"conversation", p.conversation},
+            {"category", std::string(toString(p.category))},
+            {"unread", p.unread},
+            {"notification_id", p.id}};
+  if (shape == PushShape::TigaseAlert) {
+    // Siskin's NotificationService reads these to show the message as its own
+    // (tigase/siskin-im NotificationService/NotificationService.swift, "plain push").
+    j["account"] = p.user;
+    j["sender"] = p.conversation;
+    j["body"] = body;
+    j["unread-messages"] = p.unread;
+  }
+  return j;
 }
+
+PushShape shapeOf(const PushRequest& p, PushStyle style) { return pushShape(style, p.protocol); }
 
 }  // namespace
 
@@ -47,20 +60,27 @@ bool isAppConfigReason(const std::string& reason) {
   return false;
 }
 
-std::string apnsPayload(const PushRequest& p) {
+std::string apnsPayload(const PushRequest& p, PushStyle style) {
   if (p.kind == PushKind::Badge) {
     // Silent badge update: a background push with the badge only (no alert, no sound).
     return dump(json{{"aps", {{"content-available", 1}, {"badge", p.badge}}}, {"kind", "badge"}});
   }
-  std::string out = dump(payloadJson(p, p.body));
+  const PushShape shape = shapeOf(p, style);
+  if (shape == PushShape::P2Wake) {
+    // p2 (ApnsPushService / Notification.createContentAvailable): a background push that
+    // wakes the app to fetch; with the badge and p2's account key.
+    return dump(json{{"aps", {{"content-available", 1}, {"badge", p.badge}}},
+                     {"account", p2Account(p.user, p2DeviceId(p.device_key))}});
+  }
+  std::string out = dump(payloadJson(p, p.body, shape));
   if (out.size() <= kApnsMaxPayload) return out;
   // Binary search for the longest body prefix (cut on a UTF-8 boundary, plus "…") that
   // fits once escaped: escaping can grow a byte to six, so sizes can't be computed ahead.
   size_t lo = 0, hi = p.body.size();
-  std::string best = dump(payloadJson(p, "\xe2\x80\xa6"));
+  std::string best = dump(payloadJson(p, "\xe2\x80\xa6", shape));
   while (lo < hi) {
     const size_t mid = (lo + hi + 1) / 2;
-    std::string candidate = dump(payloadJson(p, truncateUtf8(p.body, mid) + "\xe2\x80\xa6"));
+    std::string candidate = dump(payloadJson(p, truncateUtf8(p.body, mid) + "\xe2\x80\xa6", shape));
     if (candidate.size() <= kApnsMaxPayload) {
       lo = mid;
       best = std::move(candidate);
@@ -73,7 +93,8 @@ std::string apnsPayload(const PushRequest& p) {
     PushRequest small = p;
     small.title = truncateUtf8(p.title, 64);
     small.conversation = truncateUtf8(p.conversation, 256);
-    best = dump(payloadJson(small, ""));
+    small.user = truncateUtf8(p.user, 256);
+    best = dump(payloadJson(small, "", shape));
   }
   return best;
 }
@@ -96,9 +117,9 @@ HttpRequest apnsRequest(const AppConfig& app, const PushRequest& p, const std::s
                         TimeMs now_ms, int64_t ttl_ms) {
   HttpRequest r;
   r.url = app.endpoint + "/3/device/" + p.token;
-  r.body = apnsPayload(p);
+  r.body = apnsPayload(p, app.push_style);
   const std::string expiration = "apns-expiration: " + std::to_string((now_ms + ttl_ms) / 1000);
-  if (p.kind == PushKind::Badge) {
+  if (p.kind == PushKind::Badge || shapeOf(p, app.push_style) == PushShape::P2Wake) {
     // Apple: background pushes must use priority 5 (10 is an error for them).
     r.headers = {"apns-topic: " + app.topic, "apns-push-type: background",
                  "apns-priority: 5",         expiration,

@@ -2,6 +2,7 @@
 // APNs (HTTP/2 provider API): payload, headers and response classification. Pure.
 #pragma once
 
+#include "plugin/push_style.h"
 #include "push/provider.h"
 
 namespace vapush::push {
@@ -10,8 +11,11 @@ inline constexpr size_t kApnsMaxPayload = 4096;
 
 // The JSON payload (design card): aps.alert{title,body}, badge, sound, thread-id, plus
 // conversation, category, unread, notification_id. Never above kApnsMaxPayload bytes:
-// the body is cut on a UTF-8 boundary (with "…") until it fits.
-std::string apnsPayload(const PushRequest& push);
+// the body is cut on a UTF-8 boundary (with "…") until it fits. With `style` wake the
+// device's protocol picks the client family's shape (plugin/push_style.h): p2 a
+// background push with `account`, fpush/appserver the "New Message" alert, Tigase the
+// alert plus account, sender, body and unread-messages.
+std::string apnsPayload(const PushRequest& push, PushStyle style = PushStyle::Alert);
 // 8-4-4-4-12 UUID made from the push id, so a retry carries the same apns-id.
 std::string apnsId(const std::string& push_id);
 // apns-collapse-id (≤ 64 bytes): the conversation, or a hash of it when longer.

@@ -82,42 +82,44 @@ std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse&
 
 namespace {
 
-json fcmData(const PushRequest& p, const std::string& body) {
-  // FCM data values must be strings.
-  return {{"conversation", p.conversation},
-          {"category", std::string(toString(p.category))},
-          {"unread", std::to_string(p.unread)},
-          {"badge", std::to_string(p.badge)},
-          {"notification_id", p.id},
-          {"title", p.title},
-          {"body", body}};
-}
-
 std::string dumpJson(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// What FCM counts: the data and notification keys and values.
-size_t fcmPayloadBytes(const PushRequest& p, const std::string& body) {
-  return dumpJson(fcmData(p, body)).size() +
-         dumpJson(json{{"title", p.title}, {"body", body}}).size();
+// The alert message of `shape` (not the p2 wake-up) with `body` as the text.
+json fcmAlert(const PushRequest& p, PushShape shape, const std::string& title,
+              const std::string& body, const std::string& ttl) {
+  // FCM data values must be strings.
+  json data = {{"conversation", p.conversation},
+               {"category", std::string(toString(p.category))},
+               {"unread", std::to_string(p.unread)},
+               {"badge", std::to_string(p.badge)},
+               {"notification_id", p.id},
+               {"title", title},
+               {"body", body}};
+  if (shape == PushShape::TigaseAlert) {
+    data["account"] = p.user;
+    data["sender"] = p.conversation;
+    data["unread-messages"] = std::to_string(p.unread);
+  }
+  return {{"token", p.token},
+          {"notification", {{"title", title}, {"body", body}}},
+          {"data", data},
+          {"android",
+           {{"priority", "high"},
+            {"collapse_key", p.conversation.substr(0, 64)},
+            {"ttl", ttl},
+            {"notification", {{"tag", p.conversation.substr(0, 64)}}}}}};
 }
 
-std::string fcmAlert(const PushRequest& p, const std::string& body, int64_t ttl_ms) {
-  json message = {{"token", p.token},
-                  {"notification", {{"title", p.title}, {"body", body}}},
-                  {"data", fcmData(p, body)},
-                  {"android",
-                   {{"priority", "high"},
-                    {"collapse_key", p.conversation.substr(0, 64)},
-                    {"ttl", std::to_string(ttl_ms / 1000) + "s"},
-                    {"notification", {{"tag", p.conversation.substr(0, 64)}}}}}};
-  return dumpJson(json{{"message", message}});
+// What FCM counts against its limit: the data and notification keys and values.
+size_t fcmPayloadBytes(const json& message) {
+  return dumpJson(message["data"]).size() + dumpJson(message["notification"]).size();
 }
 
 }  // namespace
 
-std::string fcmMessage(const PushRequest& p, int64_t ttl_ms) {
+std::string fcmMessage(const PushRequest& p, int64_t ttl_ms, PushStyle style) {
   if (p.kind == PushKind::Badge) {
     // Silent badge update: data only (never shown by Android itself), normal priority,
     // one pending per device (collapse key).
@@ -129,24 +131,41 @@ std::string fcmMessage(const PushRequest& p, int64_t ttl_ms) {
                       {"ttl", std::to_string(ttl_ms / 1000) + "s"}}}};
     return json{{"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
   }
-  // FCM counts the notification and data keys and values against its payload limit
-  // (larger: 400 INVALID_ARGUMENT, which would be a permanent failure): cut the body on a
-  // UTF-8 boundary, with "…", until they fit, as for APNs.
-  std::string out = fcmAlert(p, p.body, ttl_ms);
-  if (fcmPayloadBytes(p, p.body) <= kFcmMaxPayload) return out;
-  size_t lo = 0, hi = p.body.size();
-  std::string best_body = "\xe2\x80\xa6";
+  const std::string ttl = std::to_string(ttl_ms / 1000) + "s";
+  auto dump = [](const json& message) { return dumpJson(json{{"message", message}}); };
+  const PushShape shape = pushShape(style, p.protocol);
+  if (shape == PushShape::P2Wake) {
+    // What p2 sends (FcmPushService.push()): data only, so Android hands it to the app,
+    // which connects the account and shows its own notification. High priority so a
+    // dozing phone delivers it now. Collapse key as p2's optional one: the account's
+    // first 6 hex digits (one pending wake-up per account is enough).
+    const std::string account = p2Account(p.user, p2DeviceId(p.device_key));
+    json message = {
+        {"token", p.token},
+        {"data", {{"account", account}}},
+        {"android", {{"priority", "high"}, {"collapse_key", account.substr(0, 6)}, {"ttl", ttl}}}};
+    return dump(message);
+  }
+  const bool module = shape == PushShape::ModuleAlert;
+  const std::string title = module ? kModuleAlertTitle : p.title;
+  const std::string body = module ? kModuleAlertBody : p.body;
+  json message = fcmAlert(p, shape, title, body, ttl);
+  if (fcmPayloadBytes(message) <= kFcmMaxPayload) return dump(message);
+  // Larger is 400 INVALID_ARGUMENT, a permanent failure: cut the body on a UTF-8
+  // boundary, with "…", until it fits, as for APNs.
+  size_t lo = 0, hi = body.size();
+  json best = fcmAlert(p, shape, title, "\xe2\x80\xa6", ttl);
   while (lo < hi) {
     const size_t mid = (lo + hi + 1) / 2;
-    std::string candidate = truncateUtf8(p.body, mid) + "\xe2\x80\xa6";
-    if (fcmPayloadBytes(p, candidate) <= kFcmMaxPayload) {
+    json candidate = fcmAlert(p, shape, title, truncateUtf8(body, mid) + "\xe2\x80\xa6", ttl);
+    if (fcmPayloadBytes(candidate) <= kFcmMaxPayload) {
       lo = mid;
-      best_body = std::move(candidate);
+      best = std::move(candidate);
     } else {
       hi = mid - 1;
     }
   }
-  return fcmAlert(p, best_body, ttl_ms);
+  return dump(best);
 }
 
 HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, const PushRequest& p,
@@ -154,7 +173,7 @@ HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, cons
   HttpRequest r;
   r.url = app.endpoint + "/v1/projects/" + project_id + "/messages:send";
   r.headers = {"content-type: application/json", "authorization: Bearer " + token};
-  r.body = fcmMessage(p, ttl_ms);
+  r.body = fcmMessage(p, ttl_ms, app.push_style);
   return r;
 }
 

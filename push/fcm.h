@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "plugin/push_style.h"
 #include "push/provider.h"
 
 namespace vapush::push {
@@ -27,7 +28,10 @@ std::optional<std::pair<std::string, int64_t>> parseFcmToken(const HttpResponse&
 // FCM's limit for a message's notification + data keys and values ("4096 bytes for most
 // messages"); the body is cut to fit.
 inline constexpr size_t kFcmMaxPayload = 4096;
-std::string fcmMessage(const PushRequest& push, int64_t ttl_ms);
+// The message body. With `style` wake the device's protocol picks the client family's
+// shape (plugin/push_style.h): p2 a data-only high-priority {account}, fpush/appserver
+// the "New Message" alert, Tigase the alert plus account, sender and unread-messages.
+std::string fcmMessage(const PushRequest& push, int64_t ttl_ms, PushStyle style = PushStyle::Alert);
 HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, const PushRequest& push,
                        const std::string& access_token, int64_t ttl_ms);
 // Google's error table (FCM v1 ErrorCode, google.firebase.fcm.v1.FcmError).

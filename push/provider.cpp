@@ -2,6 +2,8 @@
 // Helpers shared by the providers.
 #include "push/provider.h"
 
+#include <openssl/sha.h>
+
 #include <cctype>
 
 namespace vapush::push {
@@ -20,6 +22,21 @@ std::string truncateUtf8(const std::string& s, size_t max_bytes) {
   // Step back over continuation bytes so no sequence is split.
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
   return s.substr(0, cut);
+}
+
+std::string p2Account(const std::string& user, const std::string& device_id) {
+  std::string input = user;
+  input.push_back('\0');
+  input += device_id;
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
 }
 
 }  // namespace vapush::push

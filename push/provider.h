@@ -43,4 +43,16 @@ int64_t parseRetryAfterMs(const std::string& value);
 // Truncates `s` to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string truncateUtf8(const std::string& s, size_t max_bytes);
 
+// The `account` key p2 puts in its FCM push: lower-case hex SHA-1 of the account's bare
+// JID, a NUL, and the device id the client registered (Conversations' android-id).
+// p2: iNPUTmice/p2 @8b83fd5, src/main/java/eu/siacs/p2/pojo/Target.java `create()`:
+//   Utils.combineAndHash(account.asBareJid().toEscapedString(), deviceId)
+// and Utils.java `combineAndHash()`:
+//   DigestUtils.sha1Hex(Arrays.stream(parts).collect(Collectors.joining("\00")))
+// FcmPushService.java `push()` sends it as data "account". Conversations compares it
+// with the same hash of each of its accounts to pick the one to connect. `user` is the
+// bare JID as vapush stores it: lower-case (jxmpp's localprep lower-cases too) and in the
+// XEP-0106 escaped form the server sent, which is what toEscapedString() gives.
+std::string p2Account(const std::string& user, const std::string& device_id);
+
 }  // namespace vapush::push

@@ -221,10 +221,13 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
   // per-pair minimum is one lookup in push_pending_pair. In-flight pushes are not read.
   // The token is the device's current one, not the one the push was planned with: a
   // device that re-registered with a new token gets its queued pushes and retries there.
+  // The device's protocol and device id pick the payload of a `push_style: wake` app;
+  // they never change for a device row (its identity), so they are read, not copied.
   Statement& st = db_.prepare(
       "SELECT p.id, p.device, p.user, p.app, p.platform, d.token, p.conversation, p.category, "
       "p.title, p.body, p.badge, p.unread, p.language, p.oldest_message_time, p.batch, "
-      "p.attempts, d.enabled, p.kind FROM push p LEFT JOIN device d ON d.id=p.device "
+      "p.attempts, d.enabled, p.kind, d.protocol, d.device_id FROM push p "
+      "LEFT JOIN device d ON d.id=p.device "
       "WHERE p.state='pending' AND p.in_flight=0 AND p.next_attempt<=? AND p.batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
       "q.state='pending') ORDER BY p.next_attempt LIMIT ?");
@@ -257,6 +260,8 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
     p.batch = st.int64(14);
     attempts.push_back(static_cast<int>(st.int64(15)));
     p.kind = pushKindFromString(st.text(17)).value_or(PushKind::Alert);
+    p.protocol = protocolFromString(st.text(18)).value_or(Protocol::Manual);
+    p.device_key = st.text(19);
     out.push_back(std::move(p));
   }
   return st.status("due pushes");

@@ -179,6 +179,14 @@ void Service::onDiscoInfo(const gloox::Tag& iq, const gloox::Tag& q) {
     feature(result, kNsCommands);
     feature(result, kNsPing);
     feature(result, kNsPush);
+    // Tigase clients pick their push service by these features (Siskin: pubsub/push with
+    // urn:xmpp:push:0 and tigase:messenger:apns:1, else it falls back to push.tigase.im;
+    // Stork: fcm-xmpp-api), and register-device accepts them as `provider`.
+    bool apns = false, fcm = false;
+    for (const auto& app : config_.apps) (app.platform == Platform::Apns ? apns : fcm) = true;
+    if (apns) feature(result, "tigase:messenger:apns:1");
+    if (fcm) feature(result, "fcm-xmpp-api");
+    if (fcm) feature(result, "fcm-http-v1");
   } else if (node == kNsCommands) {
     identity(result, "automation", "command-list", "Commands");
   } else if (commands_ != nullptr && commands_->exists(node)) {

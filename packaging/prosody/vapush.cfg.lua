@@ -42,6 +42,10 @@ VirtualHost "@DOMAIN@"
     -- first message of a hibernated session, so without the copies vapush
     -- misses messages 2..N and badges undercount.
     firewall_scripts = { "@FORWARD_PFW@" }
+    -- Clients that look for a push service (Siskin IM) find it in the host's
+    -- disco#items. Prosody lists a component whose JID is a subdomain of the
+    -- host (push.example.com for example.com) by itself; for any other JID add:
+    -- disco_items = { { "@COMPONENT_JID@", "vapush" } }
 
 Component "@COMPONENT_JID@"
     component_secret = "@SECRET@"

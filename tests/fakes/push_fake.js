@@ -181,6 +181,32 @@ function handleToken(stream, body, record) {
   send(stream, 200, { 'content-type': 'application/json' }, { access_token: token, expires_in: expiresIn, token_type: 'Bearer' });
 }
 
+// What FCM v1 refuses in a message (projects.messages resource, "Set up a Firebase Cloud
+// Messaging client app": reserved data keys; AndroidMessagePriority NORMAL | HIGH).
+function fcmMessageProblem(msg) {
+  const data = msg.data || {};
+  if (typeof data !== 'object' || Array.isArray(data)) return 'Invalid value at \'message.data\'';
+  let size = 0;
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v !== 'string') return 'Invalid value at \'message.data\'';
+    if (['from', 'notification', 'message_type'].includes(k) || k.startsWith('google.') || k.startsWith('gcm.')) {
+      return 'Invalid data payload key: ' + k;
+    }
+    size += Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  if (size > 4096) return 'Message payload too large';
+  if (msg.notification !== undefined) {
+    const n = msg.notification;
+    if (typeof n !== 'object' || Object.values(n).some((v) => typeof v !== 'string')) return 'Invalid value at \'message.notification\'';
+  }
+  const android = msg.android || {};
+  if (android.priority !== undefined && !['normal', 'high'].includes(String(android.priority).toLowerCase())) {
+    return 'Invalid value at \'message.android.priority\'';
+  }
+  if (android.ttl !== undefined && !/^\d+(\.\d{1,9})?s$/.test(android.ttl)) return 'Invalid value at \'message.android.ttl\'';
+  return null;
+}
+
 function handleFcm(stream, headers, body, record, project) {
   record.kind = 'fcm';
   const auth = headers['authorization'] || '';
@@ -199,9 +225,10 @@ function handleFcm(stream, headers, body, record, project) {
   const counted = Buffer.byteLength(JSON.stringify(msg.data || {})) + Buffer.byteLength(JSON.stringify(msg.notification || {}));
   if (counted > 4096) return fcmError(stream, 400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', 'INVALID_ARGUMENT');
   if (!/^[A-Za-z0-9_:\-]{100,4096}$/.test(msg.token)) return fcmError(stream, 400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT');
-  for (const v of Object.values(msg.data || {})) {
-    if (typeof v !== 'string') return fcmError(stream, 400, 'INVALID_ARGUMENT', 'Invalid value at \'message.data\'', 'INVALID_ARGUMENT');
-  }
+  const problem = fcmMessageProblem(msg);
+  if (problem) return fcmError(stream, 400, 'INVALID_ARGUMENT', problem, 'INVALID_ARGUMENT');
+  // A data-only message: Android never shows it; it goes to the app's onMessageReceived.
+  record.data_only = !msg.notification && !(msg.android && msg.android.notification);
   messageCount += 1;
   record.accepted = true;
   send(stream, 200, { 'content-type': 'application/json' }, { name: 'projects/' + project + '/messages/' + messageCount });

@@ -12,11 +12,13 @@ a wrong host name, to prove TLS fails closed), an APNs .p8 key (EC P-256) and a 
 service account (RSA 2048), all with the openssl CLI. Stdlib only.
 """
 
+import base64
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 import rig
 
@@ -151,6 +153,40 @@ class PushFakes:
         out = subprocess.run(args + [self.endpoint + path], capture_output=True, text=True,
                              check=True, timeout=20)
         return json.loads(out.stdout or '{}')
+
+    def send_fcm(self, message):
+        """Sends one FCM v1 message as any client would (OAuth2 token from a signed
+        assertion, then messages:send) -> (HTTP status, parsed answer). For testing the
+        fake's own checks."""
+        def b64(data):
+            return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+        now = int(time.time())
+        signing_input = '%s.%s' % (
+            b64(json.dumps({'alg': 'RS256', 'typ': 'JWT'}).encode()),
+            b64(json.dumps({'iss': CLIENT_EMAIL, 'aud': self.token_uri, 'iat': now,
+                            'exp': now + 600,
+                            'scope': 'https://www.googleapis.com/auth/firebase.messaging'})
+                .encode()))
+        sig = subprocess.run(['openssl', 'dgst', '-sha256', '-sign',
+                              os.path.join(self.dir, 'sa.key')], input=signing_input.encode(),
+                             capture_output=True, check=True, timeout=20).stdout
+        curl = ['curl', '-sS', '--http2', '--cacert', os.path.join(self.dir, 'ca.pem'),
+                '--max-time', '10', '-w', '\n%{http_code}']
+        out = subprocess.run(curl + ['--data-urlencode',
+                                     'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer',
+                                     '--data-urlencode', 'assertion=%s.%s' % (signing_input,
+                                                                              b64(sig)),
+                                     self.token_uri], capture_output=True, text=True,
+                             check=True, timeout=20).stdout
+        access = json.loads(out.rsplit('\n', 1)[0])['access_token']
+        out = subprocess.run(curl + ['-H', 'authorization: Bearer ' + access, '-H',
+                                     'content-type: application/json', '--data-binary',
+                                     json.dumps({'message': message}),
+                                     '%s/v1/projects/%s/messages:send' % (self.endpoint,
+                                                                          PROJECT)],
+                             capture_output=True, text=True, check=True, timeout=20).stdout
+        body, status = out.rsplit('\n', 1)
+        return int(status), json.loads(body or '{}')
 
     def set_fault(self, token, **fault):
         """status=410|429|500|503 (reason=, retry_after=), goaway=True, delay_ms=N (with

@@ -214,6 +214,22 @@ TEST_F(ConfigTest, AppValidation) {
   ASSERT_FALSE(http.config);
 }
 
+TEST_F(ConfigTest, PushStylePerAppDefaultsToAlert) {
+  auto r = load(std::string(kMinimal) +
+                "apps:\n  - { name: a, platform: fcm, service_account_file: s, push_style: wake }\n"
+                "  - { name: b, platform: fcm, service_account_file: s }\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  EXPECT_EQ(r.config->apps[0].push_style, PushStyle::Wake);
+  EXPECT_EQ(r.config->apps[1].push_style, PushStyle::Alert);
+  auto bad = load(std::string(kMinimal) +
+                  "apps:\n  - { name: a, platform: fcm, service_account_file: s,\n"
+                  "      push_style: silent }\n");
+  ASSERT_FALSE(bad.config);
+  EXPECT_EQ(bad.error->line, 6);
+  EXPECT_NE(bad.error->reason.find("apps[a].push_style: expected alert or wake"), std::string::npos)
+      << bad.error->reason;
+}
+
 TEST_F(ConfigTest, CertificateAuthPemOrPkcs12) {
   const std::string app =
       std::string(kMinimal) + "apps:\n  - { name: ios, platform: apns, topic: t, ";

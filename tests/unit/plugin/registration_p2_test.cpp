@@ -103,16 +103,24 @@ TEST_F(RegistrationP2Test, SameDeviceIdForTwoUsersGivesTwoDevices) {
   EXPECT_EQ(devices_.rows().size(), 2u);
 }
 
-TEST_F(RegistrationP2Test, MucRegistrationIsSeparateFromAccountRegistration) {
+TEST_F(RegistrationP2Test, MucFieldIsIgnored) {
+  // docs/registration.md "p2 muc": the field is accepted and ignored; the registration is
+  // the device's account registration.
   const auto account = run(kAlice, command_node::kRegisterPushFcm,
                            {{"token", {fcmToken()}}, {"device-id", {"dev1"}}});
   const auto room = run(
       kAlice, command_node::kRegisterPushFcm,
       {{"token", {fcmToken()}}, {"device-id", {"dev1"}}, {"muc", {"Room@conference.example.com"}}});
   ASSERT_TRUE(account.ok() && room.ok()) << errorText(room);
-  EXPECT_NE(value(account, "node"), value(room, "node"));
-  ASSERT_EQ(devices_.rows().size(), 2u);
-  EXPECT_EQ(devices_.rows()[1].device_id, "dev1|room@conference.example.com");
+  EXPECT_EQ(value(account, "node"), value(room, "node"));
+  EXPECT_EQ(value(account, "secret"), value(room, "secret"));
+  ASSERT_EQ(devices_.rows().size(), 1u);
+  EXPECT_EQ(devices_.rows()[0].device_id, "dev1");
+  // An unregistration naming a room removes nothing: the account keeps its pushes.
+  const auto gone = run(kAlice, command_node::kUnregisterPushFcm,
+                        {{"device-id", {"dev1"}}, {"muc", {"room@conference.example.com"}}});
+  ASSERT_TRUE(gone.ok()) << errorText(gone);
+  EXPECT_EQ(devices_.rows().size(), 1u);
 }
 
 TEST_F(RegistrationP2Test, UnregisterRemovesTheDevice) {

@@ -77,6 +77,9 @@ TEST_F(RegistrationAppServerTest, V1RegisterReturnsJidNodeSecret) {
                       {"node", {"C4A5B1B2-UUID"}},
                       {"token", {apnsToken()}}});
   ASSERT_TRUE(r.ok()) << errorText(r);
+  // mod_push_appserver's status="complete", the only value Monal 2021-22 builds accept.
+  EXPECT_EQ(r.status, CommandResponse::Status::CompleteV1);
+  EXPECT_EQ(toString(r.status), "complete");
   EXPECT_EQ(value(r, "jid"), "push.example.com");
   const std::string node = value(r, "node");
   const std::string secret = value(r, "secret");
@@ -110,9 +113,10 @@ TEST_F(RegistrationAppServerTest, UnregisterByClientNodeOrOurNode) {
       run(kBob, command_node::kV1UnregisterPush, {{"type", {"fcm"}}, {"node", {value(a, "node")}}}),
       ErrorType::Cancel, "item-not-found");
   EXPECT_EQ(devices_.rows().size(), 1u);
-  EXPECT_TRUE(run(kAlice, command_node::kV1UnregisterPush,
-                  {{"type", {"fcm"}}, {"node", {value(a, "node")}}})
-                  .ok());
+  const auto gone = run(kAlice, command_node::kV1UnregisterPush,
+                        {{"type", {"fcm"}}, {"node", {value(a, "node")}}});
+  ASSERT_TRUE(gone.ok()) << errorText(gone);
+  EXPECT_EQ(toString(gone.status), "complete");
   EXPECT_TRUE(devices_.rows().empty());
 }
 

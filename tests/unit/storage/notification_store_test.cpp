@@ -52,6 +52,29 @@ TEST_F(NotificationStoreTest, CommitIsAtomicAndRedoDoesNotDuplicate) {
   EXPECT_TRUE(snap.messages.empty());
 }
 
+TEST_F(NotificationStoreTest, DuePushesCarryTheDevicesProtocolAndDeviceId) {
+  // A wake-style push is rebuilt from the device row (plugin/push_style.h).
+  SqliteDeviceRepository devices(*db_);
+  phone_.protocol = Protocol::P2;
+  phone_.device_id = "92afd7a91cdba9a0";
+  ASSERT_TRUE(devices.update(phone_).ok());
+  publish("b@example.com", "one", 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  ASSERT_TRUE(store_->commitBatch(plan(snap, 1), 1000).ok());
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].protocol, Protocol::P2);
+  EXPECT_EQ(due[0].device_key, "92afd7a91cdba9a0");
+  EXPECT_EQ(due[0].user, "a@example.com");
+  // Device gone before the push left: its pushes are cancelled with it.
+  ASSERT_TRUE(devices.remove(phone_.id, 2000).ok());
+  ASSERT_TRUE(store_->duePushes(5000, 10, due, attempts).ok());
+  EXPECT_TRUE(due.empty());
+}
+
 TEST_F(NotificationStoreTest, OutboxKeepsBatchOrderPerConversation) {
   publish("b@example.com", "one", 100);
   TickSnapshot snap;
