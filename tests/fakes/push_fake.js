@@ -221,9 +221,6 @@ function handleFcm(stream, headers, body, record, project) {
   try { msg = JSON.parse(body.toString('utf8')).message; } catch (e) { msg = null; }
   if (!msg || typeof msg.token !== 'string') return fcmError(stream, 400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.', 'INVALID_ARGUMENT');
   record.token = msg.token; record.payload = msg;
-  // Google: "4096 bytes for most messages", notification and data keys and values.
-  const counted = Buffer.byteLength(JSON.stringify(msg.data || {})) + Buffer.byteLength(JSON.stringify(msg.notification || {}));
-  if (counted > 4096) return fcmError(stream, 400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', 'INVALID_ARGUMENT');
   if (!/^[A-Za-z0-9_:\-]{100,4096}$/.test(msg.token)) return fcmError(stream, 400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT');
   const problem = fcmMessageProblem(msg);
   if (problem) return fcmError(stream, 400, 'INVALID_ARGUMENT', problem, 'INVALID_ARGUMENT');
