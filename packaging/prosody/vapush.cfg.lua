@@ -26,14 +26,13 @@ VirtualHost "@DOMAIN@"
         "smacks";       -- XEP-0198 (core module in 0.12)
         "firewall";     -- mod_firewall (prosody-modules): runs vapush-forward.pfw
     }
-    -- XEP-0356 grants: vapush sees presence (which devices are away), may read
-    -- the roster, and may send messages on behalf of the server.
+    -- XEP-0356 grant: vapush sees presence (which devices are away). That is
+    -- all it uses: no roster access and no messages on anyone's behalf, so a
+    -- leaked component secret cannot rewrite rosters or speak as users.
     -- Do NOT also put the component into users' rosters: every presence
     -- would then arrive twice.
     privileged_entities = {
         ["@COMPONENT_JID@"] = {
-            roster = "both";
-            message = "outgoing";
             presence = "managed_entity";
         };
     }
