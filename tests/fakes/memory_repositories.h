@@ -24,6 +24,12 @@ class FailureInjection {
   void failNext(Status status, int times = 1) {
     failure_ = std::move(status);
     remaining_ = times;
+    skip_ = 0;
+  }
+  // The first `skip` calls succeed, the one after fails with `status` (once).
+  void failAfter(int skip, Status status) {
+    failNext(std::move(status));
+    skip_ = skip;
   }
   void failAlways(Status status) { failNext(std::move(status), -1); }
   void clearFailure() { failure_.reset(); }
@@ -34,6 +40,10 @@ class FailureInjection {
   std::optional<Status> injected() {
     ++calls_;
     if (!failure_) return std::nullopt;
+    if (skip_ > 0) {
+      --skip_;
+      return std::nullopt;
+    }
     Status s = *failure_;
     if (remaining_ > 0 && --remaining_ == 0) failure_.reset();
     return s;
@@ -42,6 +52,7 @@ class FailureInjection {
  private:
   std::optional<Status> failure_;
   int remaining_ = 0;
+  int skip_ = 0;
   int calls_ = 0;
 };
 

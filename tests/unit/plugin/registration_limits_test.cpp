@@ -69,13 +69,29 @@ TEST_F(RegistrationLimitsTest, TransientStorageErrorIsWaitAndChangesNothing) {
 
 TEST_F(RegistrationLimitsTest, TransientErrorsOnEveryStepAreWait) {
   ASSERT_TRUE(run(kAlice, command_node::kRegisterPushFcm, fcmDevice("dev")).ok());
-  // Fail the update of an existing device (second storage call of a re-registration).
-  for (int skip = 0; skip < 3; ++skip) {
+  const auto before = devices_.rows();
+  // How many storage calls a re-registration makes; then fail each in turn. Every call up
+  // to the write is answered `wait` and changes nothing; the last one (dropping older
+  // rows with the same token) comes after the device is stored and is best effort.
+  const int calls_before = devices_.calls();
+  ASSERT_TRUE(run(kAlice, command_node::kRegisterPushFcm, fcmDevice("dev")).ok());
+  const int steps = devices_.calls() - calls_before;
+  ASSERT_EQ(steps, 3) << "lookup, update, duplicate-token cleanup";
+  for (int skip = 0; skip < steps; ++skip) {
+    SCOPED_TRACE("failing storage call " + std::to_string(skip));
     config_.limits.max_registrations_per_minute = 0;
     rebuild();
-    devices_.failNext(Status::transient("busy"));
+    devices_.failAfter(skip, Status::transient("busy"));
     const auto r = run(kAlice, command_node::kRegisterPushFcm, fcmDevice("dev", 'q'));
-    EXPECT_COMMAND_ERROR(r, ErrorType::Wait, "internal-server-error");
+    devices_.clearFailure();
+    if (skip + 1 < steps) {
+      EXPECT_COMMAND_ERROR(r, ErrorType::Wait, "internal-server-error");
+      EXPECT_EQ(devices_.rows().front().token, before.front().token);
+    } else {
+      EXPECT_TRUE(r.ok()) << "stored; the cleanup is retried by the next registration";
+      EXPECT_NE(devices_.rows().front().token, before.front().token);
+    }
+    EXPECT_EQ(devices_.rows().size(), before.size());
   }
   devices_.failAlways(Status::transient("busy"));
   EXPECT_COMMAND_ERROR(run(kAlice, command_node::kUnregisterPushFcm, {{"device-id", {"dev"}}}),
