@@ -74,6 +74,10 @@ class SecurityTest(unittest.TestCase):
             f.write(text)
         d.start()
         self.assertEqual(d.proc.wait(20), 1, 'refused to start')
+        # ... for that reason, not another one.
+        self.assertRegex(d.log(), r'level=error event=config\.key_file_permissions .*'
+                                  r'readable by others')
+        self.assertNotIn('event=vapushd.started', d.log())
 
 
 if __name__ == '__main__':
