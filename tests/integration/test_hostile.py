@@ -109,10 +109,12 @@ class HostileTest(unittest.TestCase):
         bad = publish('u8', 'na', 'sa', body='BODY').encode().replace(b'BODY', b'\xc3\x28\xff')
         self.server.send(bad)
         reply = self.server.wait_stanza(lambda el: el.get('id') == 'u8', 10, 'reply')
-        # gloox's parser drops character data that is not UTF-8 before we see it; whatever
-        # is answered, nothing invalid may reach the database.
-        if error_of(reply) is not None:
-            self.assertEqual(error_of(reply), ('modify', 'bad-request'))
+        # gloox's parser drops some character data that is not UTF-8 before we see it, and
+        # an unreadable summary field is dropped by vapushd: either way the publish is
+        # accepted (an error would cost the user the registration) and nothing invalid
+        # reaches the database.
+        self.assertEqual(reply.get('type'), 'result')
+        self.assertIsNone(error_of(reply))
         for row in self.d.query('SELECT CAST(body AS BLOB) AS b FROM unread_message'):
             row['b'].decode('utf-8')  # raises on invalid UTF-8
         for frm in ('@localhost', 'a@@localhost', 'x' * 3000 + '@localhost', '\u00e9vil@localhost',
