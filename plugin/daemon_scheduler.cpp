@@ -144,7 +144,8 @@ int64_t Scheduler::tick(TimeMs now) {
   outcome.started = now;
   s = store_.commitBatch(outcome, clock_.nowMs());
   if (!s.ok()) {
-    // Nothing was written: the same messages are planned again at the next tick.
+    // The chunks before the failure are written (each whole); the messages of the rest
+    // are not consumed and are planned again at the next tick.
     log::error("tick.commit_failed", {{"batch", std::to_string(batch)}, {"error", s.message}});
     return 0;
   }

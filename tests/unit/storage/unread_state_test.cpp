@@ -151,3 +151,40 @@ TEST_F(UnreadStateTest, BigTickCommitsInChunksWithTheSameResult) {
 
 }  // namespace
 }  // namespace vapush
+
+namespace vapush {
+namespace {
+
+TEST_F(UnreadStateTest, AFailingChunkLeavesNothingAndEarlierChunksStayWhole) {
+  for (int i = 0; i < 3; ++i) {
+    publish("peer" + std::to_string(i) + "@example.com", "m" + std::to_string(i), 1000 + i);
+  }
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(10'000, 100, snap).ok());
+  BatchOutcome o = plan(snap, 1);  // user a: 3 pushes, 3 rows, 3 consumed
+  PushRequest p = o.pushes[0];     // user b: one push, planned after a
+  p.id = std::string(32, 'c');
+  p.user = "b@example.com";
+  o.pushes.push_back(p);
+  // The database refuses b's push halfway through the tick.
+  ASSERT_TRUE(db_->exec("CREATE TEMP TRIGGER refuse_b BEFORE INSERT ON push "
+                        "WHEN NEW.user='b@example.com' BEGIN SELECT RAISE(ABORT, 'injected'); END")
+                  .ok());
+  store_->setCommitChunkRows(2);
+  EXPECT_FALSE(store_->commitBatch(o, 2000).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM push WHERE user='a@example.com'"), 3) << "a's chunk";
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE notified_batch=1"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM push WHERE user='b@example.com'"), 0) << "b: nothing";
+  // Every row of a's chunk travels in a push of that chunk.
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification n WHERE NOT EXISTS "
+                  "(SELECT 1 FROM push p WHERE p.id=n.push_id)"),
+            0);
+  // The next tick finds a's messages consumed: nothing is planned twice.
+  TickSnapshot again;
+  ASSERT_TRUE(store_->loadSnapshot(10'000, 100, again).ok());
+  EXPECT_TRUE(again.messages.empty());
+}
+
+}  // namespace
+}  // namespace vapush
