@@ -458,7 +458,10 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   }
 
   std::thread watcher([&] {
-    while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    while (!stop) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      log::reopenIfRequested();
+    }
     link.requestStop();
   });
   log::info("vapushd.started", {{"jid", config.component.jid}});

@@ -2,6 +2,7 @@
 // Structured log sink (key=value or JSON lines).
 #include "plugin/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,8 @@ std::atomic<int> g_level{static_cast<int>(Level::Info)};
 std::atomic<bool> g_json{false};
 std::mutex g_mutex;
 FILE* g_out = nullptr;
+std::string g_file;                 // empty = stderr
+std::atomic<bool> g_reopen{false};  // set from a signal handler (SIGHUP)
 
 const char* levelName(Level l) {
   switch (l) {
@@ -58,7 +61,13 @@ void appendJsonString(std::string& out, std::string_view s) {
 }
 
 void appendKvValue(std::string& out, std::string_view s) {
-  const bool quote = s.empty() || s.find_first_of(" \"=\t\n") != std::string_view::npos;
+  // Quoted (JSON-escaped) when it could break the line apart or forge a field: spaces,
+  // quotes, '=', and every control character (a \r would let a value overwrite the
+  // line on a terminal, a \n start a fake one).
+  const bool quote = s.empty() || std::any_of(s.begin(), s.end(), [](char ch) {
+                       const auto c = static_cast<unsigned char>(ch);
+                       return c < 0x20 || c == 0x7f || c == ' ' || c == '"' || c == '=';
+                     });
   if (!quote) {
     out += s;
     return;
@@ -98,11 +107,28 @@ bool setup(Level level, bool json, const std::string& file) {
   g_json = json;
   if (g_out != nullptr && g_out != stderr) std::fclose(g_out);
   g_out = stderr;
+  g_file = file;
   if (!file.empty()) {
     FILE* f = std::fopen(file.c_str(), "a");
     if (f == nullptr) return false;
     g_out = f;
   }
+  return true;
+}
+
+void requestReopen() { g_reopen.store(true); }
+
+bool reopenIfRequested() {
+  if (!g_reopen.exchange(false)) return false;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_file.empty()) return false;
+    FILE* f = std::fopen(g_file.c_str(), "a");
+    if (f == nullptr) return false;  // keep writing to the old file rather than nowhere
+    if (g_out != nullptr && g_out != stderr) std::fclose(g_out);
+    g_out = f;
+  }
+  info("log.reopened", {{"file", g_file}});
   return true;
 }
 

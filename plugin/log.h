@@ -21,6 +21,12 @@ using Field = std::pair<std::string_view, std::string>;
 
 // Configures the sink. `file` empty = stderr. Returns false if the file can't be opened.
 bool setup(Level level, bool json, const std::string& file);
+// Asks for the log file to be reopened (logrotate moved it): async-signal-safe, for a
+// SIGHUP handler. reopenIfRequested() does it (from a normal thread) and logs
+// log.reopened; false when nothing was asked or the file cannot be opened (the old one
+// stays in use).
+void requestReopen();
+bool reopenIfRequested();
 bool parseLevel(std::string_view s, Level& out);
 bool enabled(Level level);
 void write(Level level, std::string_view event, std::initializer_list<Field> fields = {});

@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
+  // SIGHUP (logrotate's postrotate): reopen the log file, keep running.
+  struct sigaction hup {};
+  hup.sa_handler = [](int) { vapush::log::requestReopen(); };
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   return vapush::runDaemon(config, g_stop);
 }

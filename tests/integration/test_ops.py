@@ -3,7 +3,9 @@
 the chat server is gone), and every vapushctl subcommand, with and without --json."""
 
 import json
+import os
 import re
+import signal
 import subprocess
 import tempfile
 import unittest
@@ -101,6 +103,18 @@ class OpsTest(unittest.TestCase):
         self.assertEqual(json.loads(body), {'status': 'unavailable', 'xmpp': 'disconnected',
                                             'database': 'ok', 'delivery': 'ok',
                                             'held_apps': [], 'warnings': []})
+
+    def test_sighup_reopens_the_log_file(self):
+        # logrotate: move the file away, SIGHUP; vapushd keeps running and writes anew.
+        rotated = self.d.log_path + '.1'
+        os.rename(self.d.log_path, rotated)
+        self.d.proc.send_signal(signal.SIGHUP)
+        rig.wait_until(lambda: os.path.exists(self.d.log_path) and 'event=log.reopened' in
+                       open(self.d.log_path, errors='replace').read(), 10, 'the reopened log')
+        self.assertIsNone(self.d.proc.poll(), 'still running')
+        self.assertEqual(self.server.request(publish('after-hup', 'na', 'sa')).get('type'),
+                         'result')
+        self.assertIn('event=vapushd.started', open(rotated, errors='replace').read())
 
     def test_vapushctl_subcommands(self):
         self.assertIn('OK', self.ctl('check-config').stdout)
