@@ -36,21 +36,24 @@ std::optional<ResourceState> deviceState(const Device& device, const PlannerCont
   return s;
 }
 
-bool deviceInUse(const Device& device, TimeMs now, const PlannerContext& ctx) {
+// Whether `device` is in use; `state` receives its resource state when it has one.
+bool deviceInUse(const Device& device, TimeMs now, const PlannerContext& ctx,
+                 std::optional<ResourceState>* state = nullptr) {
   if (device.resource.empty()) {
     // Unknown resource: only a publish for its node tells us it is not in use
     // (servers publish for offline or hibernated sessions only).
     return device.last_publish == 0;
   }
-  const auto s = deviceState(device, ctx);
+  const auto s = deviceState(device, ctx);  // one presence lookup
+  if (state != nullptr) *state = s;
   return s && inUse(*s, now, ctx.batching.idle_threshold_ms);
 }
 
 // Whether `device` is in use, and if so whether it came back after `m` arrived.
 const char* inUseReason(const Device& device, const UnreadMessage& m, TimeMs now,
                         const PlannerContext& ctx) {
-  if (!deviceInUse(device, now, ctx)) return nullptr;
-  const auto s = deviceState(device, ctx);
+  std::optional<ResourceState> s;
+  if (!deviceInUse(device, now, ctx, &s)) return nullptr;
   return s && s->last_available > m.received ? reason::kCameBack : reason::kDeviceActive;
 }
 
