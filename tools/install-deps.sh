@@ -9,7 +9,7 @@ PKGS=(
   libcurl4-openssl-dev libnghttp2-dev nghttp2-client libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ejabberd prosody prosody-modules
-  python3 procps iproute2 nodejs tzdata curl
+  python3 python3-yaml procps iproute2 nodejs tzdata curl
 )
 missing=()
 for p in "${PKGS[@]}"; do
