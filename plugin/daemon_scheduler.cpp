@@ -126,14 +126,12 @@ std::chrono::milliseconds Scheduler::runOnce() {
   SteadyTime wake_at = next_tick_;
   std::optional<TimeMs> due;
   if (sender_ != nullptr && store_.nextDue(due).ok() && due) {
-    // A stored (wall) time: how far ahead of the wall clock it is, from now on (never
-    // further than the next tick, which bounds the wait anyway).
+    // A stored (wall) time: as far ahead on the steady clock (capped: the tick bounds it).
     const TimeMs ahead = std::clamp<TimeMs>(*due - clock_.nowMs(), 0, config_.batching.interval_ms);
     const SteadyTime due_at = clock_.steadyNow() + milliseconds(ahead);
     wake_at = std::min(wake_at, std::max(due_at, backoff_until_));
   }
-  // Bounded wait: a wall clock step (stored due times) or a missed notification costs
-  // at most 250 ms.
+  // Bounded wait: a wall step (stored due times) or a missed notification costs <= 250 ms.
   const auto left = std::chrono::duration_cast<milliseconds>(wake_at - clock_.steadyNow());
   return std::clamp(left, milliseconds(1), milliseconds(250));
 }
