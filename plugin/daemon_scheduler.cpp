@@ -22,7 +22,8 @@ Scheduler::Scheduler(const Config& config, Database& db, Clock& clock, Planner p
       sender_(sender),
       retry_(std::move(retry)),
       hooks_(std::move(hooks)),
-      policy_(config.delivery, clock) {
+      policy_(config.delivery, clock),
+      next_tick_(clock.steadyNow() + std::chrono::milliseconds(config.batching.interval_ms)) {
   releaseInFlight();
 }
 
@@ -34,7 +35,7 @@ bool Scheduler::releaseInFlight() {
   Status s = store_.releaseInFlight();
   if (!s.ok()) {
     log::error("dispatch.release_failed", {{"error", s.message}});
-    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+    backOff();
     return false;
   }
   released_ = true;
@@ -44,7 +45,7 @@ bool Scheduler::releaseInFlight() {
 Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
-  next_tick_ = clock_.nowMs() + config_.batching.interval_ms;
+  next_tick_ = clock_.steadyNow() + std::chrono::milliseconds(config_.batching.interval_ms);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -94,34 +95,45 @@ void Scheduler::publishHolds() {
 void Scheduler::run() {
   log::info("scheduler.started", {{"interval_ms", std::to_string(config_.batching.interval_ms)}});
   while (true) {
-    const TimeMs now = clock_.nowMs();
-    applyResults(now);
-    if (now >= next_tick_) {
-      tick(now);
-      // Keep the cadence; after a long stall, start again from now instead of bursting.
-      next_tick_ += config_.batching.interval_ms;
-      if (next_tick_ <= now) next_tick_ = now + config_.batching.interval_ms;
-    }
-    dispatch(now);
-    if (now >= next_housekeeping_) {
-      housekeeping(now);
-      next_housekeeping_ = now + 60'000;
-    }
-    TimeMs wake_at = next_tick_;
-    std::optional<TimeMs> due;
-    if (sender_ != nullptr && store_.nextDue(due).ok() && due) {
-      wake_at = std::min(wake_at, std::max(*due, backoff_until_));
-    }
-    // Bounded wait: a clock jump or a missed notification costs at most 250 ms.
-    const TimeMs wait_ms = std::clamp<TimeMs>(wake_at - clock_.nowMs(), 1, 250);
+    const std::chrono::milliseconds wait = runOnce();
     std::unique_lock<std::mutex> lock(mutex_);
     if (stop_) break;
-    cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
-                 [this] { return stop_ || woken_ || !results_.empty(); });
+    cv_.wait_for(lock, wait, [this] { return stop_ || woken_ || !results_.empty(); });
     woken_ = false;
     if (stop_) break;
   }
   log::info("scheduler.stopped");
+}
+
+std::chrono::milliseconds Scheduler::runOnce() {
+  using std::chrono::milliseconds;
+  const milliseconds interval(config_.batching.interval_ms);
+  const TimeMs now = clock_.nowMs();  // for stored times and message times only
+  applyResults(now);
+  if (clock_.steadyNow() >= next_tick_) {
+    tick(now);
+    // Keep the cadence; after a long stall (or a tick longer than the interval), start
+    // again from now instead of bursting.
+    next_tick_ += interval;
+    const SteadyTime after = clock_.steadyNow();
+    if (next_tick_ <= after) next_tick_ = after + interval;
+  }
+  dispatch(now);
+  if (clock_.steadyNow() >= next_housekeeping_) {
+    housekeeping(now);
+    next_housekeeping_ = clock_.steadyNow() + kHousekeepingInterval;
+  }
+  SteadyTime wake_at = next_tick_;
+  std::optional<TimeMs> due;
+  if (sender_ != nullptr && store_.nextDue(due).ok() && due) {
+    // A stored (wall) time: as far ahead on the steady clock (capped: the tick bounds it).
+    const TimeMs ahead = std::clamp<TimeMs>(*due - clock_.nowMs(), 0, config_.batching.interval_ms);
+    const SteadyTime due_at = clock_.steadyNow() + milliseconds(ahead);
+    wake_at = std::min(wake_at, std::max(due_at, backoff_until_));
+  }
+  // Bounded wait: a wall step (stored due times) or a missed notification costs <= 250 ms.
+  const auto left = std::chrono::duration_cast<milliseconds>(wake_at - clock_.steadyNow());
+  return std::clamp(left, milliseconds(1), milliseconds(250));
 }
 
 int64_t Scheduler::tick(TimeMs now) {
@@ -168,7 +180,7 @@ int64_t Scheduler::tick(TimeMs now) {
 }
 
 void Scheduler::dispatch(TimeMs now) {
-  if (sender_ == nullptr || now < backoff_until_ || !releaseInFlight()) return;
+  if (sender_ == nullptr || backingOff() || !releaseInFlight()) return;
   std::vector<PushRequest> due;
   std::vector<int> attempts;
   std::vector<PushOutcome> dropped;
@@ -180,7 +192,7 @@ void Scheduler::dispatch(TimeMs now) {
   }
   if (!s.ok()) {
     log::error("dispatch.load_failed", {{"error", s.message}});
-    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+    backOff();
     return;
   }
   if (due.empty()) return;
@@ -206,7 +218,7 @@ void Scheduler::dispatch(TimeMs now) {
     s = store_.recordResults(held, now);
     if (!s.ok()) {
       log::error("dispatch.hold_failed", {{"error", s.message}});
-      backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+      backOff();
       return;
     }
     metrics().inc("vapush_pushes_held_total", {}, static_cast<double>(held.size()));
@@ -216,7 +228,7 @@ void Scheduler::dispatch(TimeMs now) {
   if (!s.ok()) {
     log::error("dispatch.mark_failed",
                {{"pushes", std::to_string(ids.size())}, {"error", s.message}});
-    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+    backOff();
     return;
   }
   const auto submitted = clock_.steadyNow();
@@ -244,15 +256,15 @@ void Scheduler::applyResults(TimeMs now) {
   }
   // After storage trouble, retry what could not be recorded first; keep new results
   // (in order) until that works.
-  if (now >= backoff_until_ && !unrecorded_.empty()) {
+  if (!backingOff() && !unrecorded_.empty()) {
     if (store_.recordResults(unrecorded_, now).ok()) {
       log::info("dispatch.recorded_late", {{"pushes", std::to_string(unrecorded_.size())}});
       unrecorded_.clear();
     } else {
-      backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+      backOff();
     }
   }
-  if (now < backoff_until_ || !unrecorded_.empty()) {
+  if (backingOff() || !unrecorded_.empty()) {
     deferred_.swap(results);
     return;
   }
@@ -295,7 +307,7 @@ void Scheduler::applyResults(TimeMs now) {
                {{"pushes", std::to_string(outcomes.size())}, {"error", s.message}});
     unrecorded_.insert(unrecorded_.end(), std::make_move_iterator(outcomes.begin()),
                        std::make_move_iterator(outcomes.end()));
-    backoff_until_ = clock_.nowMs() + kStorageBackoffMs;
+    backOff();
   }
   if (hooks_.on_result) {
     for (const auto& [push, r] : done) hooks_.on_result(push, *r);

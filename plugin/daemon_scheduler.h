@@ -52,6 +52,10 @@ class Scheduler {
   int64_t tickNow();
   // One round of result recording and dispatch on the caller's thread (tests only).
   void pumpForTest();
+  // One round of the scheduler thread's loop on the caller's thread (tests only; not while
+  // the thread runs): results, the tick when due, dispatch, housekeeping. Returns how long
+  // the loop would then wait (at most 250 ms).
+  std::chrono::milliseconds runOnceForTest() { return runOnce(); }
   // Apps whose pushes are held (configuration error or invalid-token breaker); any
   // thread (/healthz).
   std::vector<AppHold> holds() const;
@@ -61,6 +65,7 @@ class Scheduler {
 
  private:
   void run();
+  std::chrono::milliseconds runOnce();
   int64_t tick(TimeMs now);
   void dispatch(TimeMs now);
   void applyResults(TimeMs now);
@@ -71,7 +76,11 @@ class Scheduler {
   void publishHolds();
   // Voids an earlier process's in-flight marks, once; false (and a backoff) on failure.
   bool releaseInFlight();
-  static constexpr TimeMs kStorageBackoffMs = 1'000;
+  // Storage refused work: none before kStorageBackoff has passed (steady clock).
+  void backOff() { backoff_until_ = clock_.steadyNow() + kStorageBackoff; }
+  bool backingOff() const { return clock_.steadyNow() < backoff_until_; }
+  static constexpr std::chrono::milliseconds kStorageBackoff{1'000};
+  static constexpr std::chrono::milliseconds kHousekeepingInterval{60'000};
 
   const Config& config_;
   Database& db_;
@@ -95,10 +104,13 @@ class Scheduler {
   std::vector<PushOutcome> unrecorded_;   // outcomes the database refused (scheduler thread)
   std::vector<DeliveryResult> deferred_;  // results waiting for storage to recover
   bool released_ = false;
-  TimeMs backoff_until_ = 0;  // no storage work before this after an error
+  // Intervals and deadlines are on the steady clock: a wall clock step (NTP, an admin)
+  // neither stalls nor bursts them. The wall clock (nowMs) is only for stored times.
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  SteadyTime backoff_until_{};  // no storage work before this after an error
   std::thread thread_;
-  TimeMs next_tick_ = 0;
-  TimeMs next_housekeeping_ = 0;
+  SteadyTime next_tick_{};  // scheduler thread only; set at construction and start()
+  SteadyTime next_housekeeping_{};
 };
 
 }  // namespace vapush

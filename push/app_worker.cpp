@@ -12,9 +12,9 @@ namespace vapush::push {
 
 struct AppWorker::Transfer {
   PushRequest push;
-  int attempt = 0;           // 0 = first try
-  bool token_fetch = false;  // the FCM OAuth2 request, not a push
-  int64_t jwt_issued = 0;    // APNs: issue time of the provider token it carries
+  int attempt = 0;              // 0 = first try
+  bool token_fetch = false;     // the FCM OAuth2 request, not a push
+  uint64_t jwt_generation = 0;  // APNs: which provider token it carries
   HttpResponse response;
   curl_slist* headers = nullptr;
   std::string body;  // request body (curl keeps a pointer)
@@ -156,8 +156,7 @@ CURL* AppWorker::newEasy(const std::string& url, const std::vector<std::string>&
 }
 
 void AppWorker::start(PushRequest push, int attempt) {
-  if (app_.platform == Platform::Fcm &&
-      (access_token_.empty() || clock_.nowMs() >= access_token_expires_)) {
+  if (app_.platform == Platform::Fcm && !access_token_.usable(clock_)) {
     waiting_for_token_.push_back(std::move(push));
     if (!fetching_token_) startTokenFetch();
     return;
@@ -165,11 +164,12 @@ void AppWorker::start(PushRequest push, int attempt) {
   auto* t = new Transfer;
   t->attempt = attempt;
   t->push = std::move(push);
-  const std::string jwt = jwt_ ? jwt_->get(clock_.nowMs()) : std::string();
-  t->jwt_issued = jwt_ ? jwt_->issuedAtMs() : 0;
-  const HttpRequest req = app_.platform == Platform::Apns
-                              ? apnsRequest(app_, t->push, jwt, clock_.nowMs(), ttl_ms_)
-                              : fcmRequest(app_, project_id_, t->push, access_token_, ttl_ms_);
+  const std::string jwt = jwt_ ? jwt_->get(clock_) : std::string();
+  t->jwt_generation = jwt_ ? jwt_->generation() : 0;
+  const HttpRequest req =
+      app_.platform == Platform::Apns
+          ? apnsRequest(app_, t->push, jwt, clock_.nowMs(), ttl_ms_)
+          : fcmRequest(app_, project_id_, t->push, access_token_.value(), ttl_ms_);
   curl_multi_add_handle(multi_, newEasy(req.url, req.headers, req.body, t));
 }
 
@@ -201,9 +201,7 @@ void AppWorker::finish(CURL* easy, CURLcode code) {
     auto waiting = std::move(waiting_for_token_);
     waiting_for_token_.clear();
     if (auto token = parseFcmToken(t->response)) {
-      access_token_ = token->first;
-      // Refresh a minute before Google's expiry.
-      access_token_expires_ = clock_.nowMs() + std::max<int64_t>(token->second - 60, 1) * 1000;
+      access_token_.set(token->first, token->second, clock_);  // refreshed before expiry
       for (auto& p : waiting) start(std::move(p), 0);
     } else {
       log::error("fcm.oauth_failed", {{"app", app_.name},
@@ -232,7 +230,7 @@ void AppWorker::finish(CURL* easy, CURLcode code) {
   if (first && c.follow_up == FollowUp::RefreshAuth) {
     if (app_.platform == Platform::Apns) {
       // Retried with a newer token: one minted now, or already by another push's answer.
-      if (jwt_ && (jwt_->get(clock_.nowMs(), true), jwt_->issuedAtMs() != t->jwt_issued)) {
+      if (jwt_ && (jwt_->get(clock_, true), jwt_->generation() != t->jwt_generation)) {
         return start(std::move(t->push), 1);
       }
     } else {

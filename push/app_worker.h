@@ -53,8 +53,7 @@ class AppWorker {
   // Worker thread state.
   CURLM* multi_ = nullptr;
   std::unique_ptr<ApnsTokenCache> jwt_;
-  std::string access_token_;
-  TimeMs access_token_expires_ = 0;
+  AccessToken access_token_;  // FCM
   bool fetching_token_ = false;
   std::vector<PushRequest> waiting_for_token_;
   std::set<CURL*> active_;  // transfers in the multi handle

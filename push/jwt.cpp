@@ -6,6 +6,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace vapush::push {
@@ -112,13 +113,30 @@ std::string makeRs256Jwt(EVP_PKEY* key, std::string_view claims_json) {
          base64Url(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
 }
 
-const std::string& ApnsTokenCache::get(int64_t now_ms, bool force) {
-  const int64_t age = now_ms - issued_ms_;
-  if (token_.empty() || age < 0 || age >= kRefreshMs || (force && age >= kMinForcedAgeMs)) {
-    token_ = makeApnsJwt(key_, key_id_, team_id_, now_ms / 1000);
-    issued_ms_ = now_ms;
+const std::string& ApnsTokenCache::get(const Clock& clock, bool force) {
+  const auto now = clock.steadyNow();
+  const auto age = now - issued_steady_;
+  if (token_.empty() || age >= kRefresh || (force && age >= kMinForcedAge)) {
+    const int64_t wall_ms = clock.nowMs();
+    token_ = makeApnsJwt(key_, key_id_, team_id_, wall_ms / 1000);
+    issued_ms_ = wall_ms;
+    issued_steady_ = now;
+    ++generation_;
   }
   return token_;
+}
+
+void AccessToken::set(std::string token, int64_t expires_in_seconds, const Clock& clock) {
+  token_ = std::move(token);
+  // Refresh a minute before Google's expiry; a token that short-lived still serves the
+  // pushes that waited for it (for a second), so a fetch is not followed by another.
+  const auto lifetime =
+      std::max(std::chrono::seconds(expires_in_seconds) - kMargin, std::chrono::seconds(1));
+  expires_ = clock.steadyNow() + lifetime;
+}
+
+bool AccessToken::usable(const Clock& clock) const {
+  return !token_.empty() && clock.steadyNow() < expires_;
 }
 
 }  // namespace vapush::push

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Unit tests for push/: APNs payload and headers, UTF-8 truncation, classifiers for
-// Apple's and Google's error tables, JWT signing and the provider-token cache.
+// Apple's and Google's error tables, JWT signing (the token caches: jwt_test.cpp).
 #include <gtest/gtest.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -238,26 +238,6 @@ TEST(Jwt, Es256VerifiesWithRawSignature) {
             1);
   EVP_MD_CTX_free(ctx);
   OPENSSL_free(der);
-}
-
-TEST(Jwt, ProviderTokenReusedThenRefreshed) {
-  Pkey key = ecKey();
-  ApnsTokenCache cache(key.get(), "K", "T");
-  const int64_t t0 = 1'700'000'000'000;
-  const std::string first = cache.get(t0);
-  EXPECT_EQ(cache.get(t0 + 19 * 60'000), first) << "reused within 20 min";
-  EXPECT_EQ(cache.get(t0 + 49 * 60'000), first);
-  const std::string second = cache.get(t0 + 50 * 60'000);
-  EXPECT_NE(second, first) << "refreshed at 50 min";
-  EXPECT_EQ(cache.issuedAtMs(), t0 + 50 * 60'000);
-  // Apple said ExpiredProviderToken/InvalidProviderToken: a new token, but one per
-  // minute at most, so the answers of a whole burst share it.
-  EXPECT_EQ(cache.get(t0 + 50 * 60'000 + 59'000, true), second);
-  const std::string third = cache.get(t0 + 51 * 60'000, true);
-  EXPECT_NE(third, second) << "forced refresh after a minute";
-  // The wall clock went back: the token's iat is in the future; make a new one.
-  EXPECT_NE(cache.get(t0 - 60 * 60'000), third);
-  EXPECT_EQ(cache.issuedAtMs(), t0 - 60 * 60'000);
 }
 
 TEST(Jwt, Base64UrlRoundTrip) {
