@@ -12,6 +12,9 @@
 #include <set>
 #include <sstream>
 
+#include "plugin/listen_address.h"
+#include "plugin/text.h"
+
 namespace vapush {
 namespace {
 
@@ -73,9 +76,14 @@ int64_t integer(const YAML::Node& map, const char* key, const std::string& where
   return v;
 }
 
-// "60s", "500ms", "2m", "1h", "7d" or a bare number of seconds.
+// The longest duration any setting takes: ten years. Larger values are refused rather
+// than wrapped (a wrapped interval turns negative or tiny) and leave room to add them to
+// a timestamp.
+constexpr int64_t kMaxDurationMs = 3650LL * 86'400'000;
+
+// "60s", "500ms", "2m", "1h", "7d" or a bare number of seconds, at most `max_ms`.
 int64_t duration(const YAML::Node& map, const char* key, const std::string& where,
-                 int64_t fallback_ms, int64_t min_ms) {
+                 int64_t fallback_ms, int64_t min_ms, int64_t max_ms = kMaxDurationMs) {
   const YAML::Node n = map[key];
   if (!n) return fallback_ms;
   if (!n.IsScalar()) fail(n, where + "." + key + ": expected a duration like 60s");
@@ -92,7 +100,13 @@ int64_t duration(const YAML::Node& map, const char* key, const std::string& wher
   if (pos == 0 || pos > 12 || mult < 0) {
     fail(n, where + "." + key + ": '" + s + "' is not a duration (use e.g. 500ms, 60s, 5m, 1h)");
   }
-  const int64_t v = std::stoll(s.substr(0, pos)) * mult;
+  // At most 12 digits: the number fits; the product may not.
+  const int64_t number = std::stoll(s.substr(0, pos));
+  if (number > max_ms / mult) {
+    fail(n, where + "." + key + ": '" + s + "' is too long (at most " + std::to_string(max_ms) +
+                " ms)");
+  }
+  const int64_t v = number * mult;
   if (v < min_ms) {
     fail(n, where + "." + key + ": must be at least " + std::to_string(min_ms) + " ms");
   }
@@ -149,9 +163,12 @@ void parseComponent(const YAML::Node& n, Config& c) {
   }
   if (cc.secret.empty()) fail(n, "component: secret_file (or secret) is required");
   cc.domains = strings(n, "domains", "component");
+  // Domains compare case-insensitively (RFC 7622 §3.2): kept lower-case, compared with
+  // lowerAscii() of what arrives.
+  for (auto& d : cc.domains) d = lowerAscii(d);
   if (cc.domains.empty()) {
     const auto dot = cc.jid.find('.');
-    cc.domains.push_back(dot == std::string::npos ? cc.jid : cc.jid.substr(dot + 1));
+    cc.domains.push_back(lowerAscii(dot == std::string::npos ? cc.jid : cc.jid.substr(dot + 1)));
   }
   cc.fpush_domains = strings(n, "fpush_domains", "component");
   std::set<std::string> seen;
@@ -173,10 +190,10 @@ void parseComponent(const YAML::Node& n, Config& c) {
     cc.publish_secret_key =
         readSecretFile(n["publish_secret_key_file"], relativeTo(c.path, key_file));
   }
-  cc.reconnect_min_ms =
-      static_cast<int>(duration(n, "reconnect_min", "component", cc.reconnect_min_ms, 10));
-  cc.reconnect_max_ms =
-      static_cast<int>(duration(n, "reconnect_max", "component", cc.reconnect_max_ms, 10));
+  cc.reconnect_min_ms = static_cast<int>(
+      duration(n, "reconnect_min", "component", cc.reconnect_min_ms, 10, 3'600'000));
+  cc.reconnect_max_ms = static_cast<int>(
+      duration(n, "reconnect_max", "component", cc.reconnect_max_ms, 10, 3'600'000));
 }
 
 void parseBatching(const YAML::Node& n, BatchingConfig& b) {
@@ -356,8 +373,16 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   }
   if (const auto d = root["delivery"]) parseDelivery(d, c.delivery);
   if (const auto h = root["http"]) {
-    onlyKeys(h, "http", {"listen"});
+    onlyKeys(h, "http", {"listen", "admin_token_file"});
     c.http.listen = str(h, "listen", "http", c.http.listen);
+    c.http.admin_token_file = str(h, "admin_token_file", "http");
+    if (!c.http.admin_token_file.empty()) {
+      c.http.admin_token_file = relativeTo(path, c.http.admin_token_file).string();
+    }
+    std::string why;
+    if (!c.http.listen.empty() && !parseListenAddress(c.http.listen, why)) {
+      fail(h["listen"], "http.listen: " + why);
+    }
   }
   if (const auto l = root["limits"]) {
     onlyKeys(l, "limits",
@@ -393,6 +418,9 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
     c.log.file = str(lg, "file", "log");
     if (!c.log.file.empty()) c.log.file = relativeTo(path, c.log.file).string();
     c.log.refuse_open_key_files = boolean(lg, "refuse_open_key_files", "log", false);
+  }
+  if (c.http.admin_token_file.empty() && c.storage.sqlite != ":memory:") {
+    c.http.admin_token_file = c.storage.sqlite + ".admin-token";
   }
   return c;
 }
