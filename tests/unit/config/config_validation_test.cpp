@@ -64,11 +64,12 @@ TEST(ListenAddress, SplitsHostAndPort) {
 }
 
 TEST_F(ConfigValidation, DurationsThatOverflowAreErrors) {
-  // 999999999999 days is 8.6e19 ms: above int64, so it used to wrap.
+  // 999999999999 days is 8.6e19 ms: above int64, so it used to wrap; 213503982336 days
+  // wrapped to a plausible 33.5 hours.
   for (const char* bad :
-       {"batching: { interval: 999999999999d }\n", "batching: { retention: 106751992d }\n",
-        "batching: { push_ttl: 3651d }\n", "component_reconnect",
-        "batching: { interval: 99999999999999d }\n"}) {
+       {"batching: { interval: 999999999999d }\n", "batching: { interval: 213503982336d }\n",
+        "batching: { retention: 106751992d }\n", "batching: { push_ttl: 3651d }\n",
+        "component_reconnect", "batching: { interval: 99999999999999d }\n"}) {
     std::string yaml = bad;
     if (yaml == "component_reconnect") {
       // Seconds that fit int64 but not the int the reconnect delay is kept in.
