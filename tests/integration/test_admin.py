@@ -87,6 +87,14 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(json.loads(p.stdout)['outcome'], 'delivered')
 
+    def test_slow_provider_is_answered_202_and_the_outcome_logged(self):
+        self.fakes.set_fault(APNS_TOKEN, delay_ms=8000)
+        started = time.monotonic()
+        status, _, body = self.post(self.device, token=self.token())
+        self.assertLess(time.monotonic() - started, 7, 'the worker is held at most ~5 s')
+        self.assertEqual((status, body['outcome']), (202, 'pending'), body)
+        self.d.wait_log(r'event=push\.test .*outcome=delivered', timeout=20)
+
     def test_burst_is_429_with_retry_after(self):
         answers = []
         for _ in range(12):  # the limit is 10 a minute, right token or not
