@@ -227,6 +227,10 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
     onlyKeys(a, "agents", {"virtual", "live"});
     c.agents.virtual_agents = strings(a, "virtual", "agents");
     c.agents.live_agents = strings(a, "live", "agents");
+    // Compared with senders' bare JIDs, which arrive lower-cased (xmpp/parse.cpp).
+    for (auto* list : {&c.agents.virtual_agents, &c.agents.live_agents}) {
+      for (auto& jid : *list) jid = lowerAscii(jid);
+    }
   }
   if (const auto apps = root["apps"]) {
     if (!apps.IsSequence()) fail(apps, "apps: expected a list");

@@ -89,10 +89,14 @@ TEST_F(ConfigValidation, DurationsThatOverflowAreErrors) {
   EXPECT_EQ(r.config->batching.retention_ms, 3650LL * 86'400'000);
 }
 
-TEST_F(ConfigValidation, DomainsAreKeptLowerCase) {
+TEST_F(ConfigValidation, DomainsAndAgentJidsAreKeptLowerCase) {
   auto r = load("  domains: [Example.COM, example.org]\n");
   ASSERT_TRUE(r.config) << r.error->toString();
   EXPECT_EQ(r.config->component.domains, (std::vector<std::string>{"example.com", "example.org"}));
+  r = load("agents: { virtual: [VA@Example.com], live: [Bob@example.COM] }\n");
+  ASSERT_TRUE(r.config) << r.error->toString();
+  EXPECT_EQ(r.config->agents.virtual_agents, std::vector<std::string>{"va@example.com"});
+  EXPECT_EQ(r.config->agents.live_agents, std::vector<std::string>{"bob@example.com"});
   std::ofstream(dir_ / "vapush.yml")
       << "component:\n  jid: Push.Example.COM\n  secret_file: secret\n";
   r = loadConfig((dir_ / "vapush.yml").string());
