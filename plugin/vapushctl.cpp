@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // vapushctl: operator's tool. Reads the database directly (WAL: safe next to a running
-// vapushd) and talks to the running daemon over its HTTP endpoint.
+// vapushd) and talks to the running daemon over its HTTP endpoint (admin actions with the
+// token from http.admin_token_file, docs/operations.md).
 //   vapushctl [--config FILE] [--json] [--show-tokens] COMMAND ...
 // Exit codes: 0 ok, 1 not found / daemon unreachable / delivery failed, 2 usage or config.
 #include <httplib.h>
@@ -37,6 +38,7 @@ int usage() {
                "  devices USER                 list a user's devices\n"
                "  device show|disable|enable ID\n"
                "  test-push ID                 send a test push through the running daemon\n"
+               "                               (reads the admin token file: root or vapush)\n"
                "  notifications [--last N] [--user JID] [--state STATE]\n"
                "  stats                        counts by state, devices, backlog, health\n";
   return 2;
