@@ -18,6 +18,7 @@
 
 #include "plugin/commands.h"
 #include "plugin/text.h"
+#include "plugin/time_zone.h"
 
 namespace vapush {
 
@@ -60,6 +61,9 @@ struct CommandContext {
   // given back to their registrations (plugin/registration.h); empty = random, rotating.
   std::vector<std::string> secret_keys;
   RateWindow registrations;
+  // The time zone database, to refuse zones it does not know (preferences); null = only
+  // the name's shape is checked.
+  TimeZones* zones = nullptr;
 };
 
 // One command's logic. Implementations are stateless; per-request state lives in the

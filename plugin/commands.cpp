@@ -122,6 +122,8 @@ CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
 
 CommandHandler::~CommandHandler() = default;
 
+void CommandHandler::setTimeZones(TimeZones* zones) { context_->zones = zones; }
+
 const Command* CommandHandler::find(std::string_view node) const {
   for (const auto& c : commands_) {
     if (c->node() == node) return c.get();

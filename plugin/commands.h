@@ -114,6 +114,7 @@ struct CommandInfo {
 
 class Command;          // one command's logic (plugin/command_base.h)
 struct CommandContext;  // what commands work with (plugin/command_base.h)
+class TimeZones;        // plugin/time_zone.h
 struct Caller;          // the requester's JID, parsed (plugin/command_base.h)
 
 // The publish-secret key of versions that derived it from the component secret; still
@@ -136,6 +137,9 @@ class CommandHandler {
   ~CommandHandler();
   CommandHandler(const CommandHandler&) = delete;
   CommandHandler& operator=(const CommandHandler&) = delete;
+
+  // The time zone database preferences check zones against (not owned; null = none).
+  void setTimeZones(TimeZones* zones);
 
   CommandResponse handle(const CommandRequest& request);
   // Commands a person would run by hand, for disco#items; empty when `from` may not use

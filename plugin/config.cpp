@@ -12,120 +12,14 @@
 #include <set>
 #include <sstream>
 
+#include "plugin/config_yaml.h"
+#include "plugin/listen_address.h"
+#include "plugin/text.h"
+
 namespace vapush {
 namespace {
 
-struct Fail {
-  int line;
-  std::string reason;
-};
-
-int lineOf(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().line + 1; }
-
-[[noreturn]] void fail(const YAML::Node& n, std::string reason) {
-  throw Fail{lineOf(n), std::move(reason)};
-}
-
-void onlyKeys(const YAML::Node& map, const std::string& where,
-              std::initializer_list<const char*> keys) {
-  if (!map.IsMap()) fail(map, where + ": expected a mapping");
-  std::set<std::string> allowed(keys.begin(), keys.end());
-  for (const auto& kv : map) {
-    const auto key = kv.first.as<std::string>();
-    if (!allowed.count(key)) {
-      std::string list;
-      for (const auto& k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
-      fail(kv.first, "unknown key '" + where + "." + key + "' (allowed: " + list + ")");
-    }
-  }
-}
-
-std::string str(const YAML::Node& map, const char* key, const std::string& where,
-                std::string fallback = {}) {
-  const YAML::Node n = map[key];
-  if (!n) return fallback;
-  if (!n.IsScalar()) fail(n, where + "." + key + ": expected a string");
-  return n.Scalar();
-}
-
-bool boolean(const YAML::Node& map, const char* key, const std::string& where, bool fallback) {
-  const YAML::Node n = map[key];
-  if (!n) return fallback;
-  bool v = false;
-  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
-    fail(n, where + "." + key + ": expected true or false");
-  }
-  return v;
-}
-
-int64_t integer(const YAML::Node& map, const char* key, const std::string& where, int64_t fallback,
-                int64_t min, int64_t max) {
-  const YAML::Node n = map[key];
-  if (!n) return fallback;
-  int64_t v = 0;
-  if (!n.IsScalar() || !YAML::convert<int64_t>::decode(n, v)) {
-    fail(n, where + "." + key + ": expected an integer");
-  }
-  if (v < min || v > max) {
-    fail(n, where + "." + key + ": must be between " + std::to_string(min) + " and " +
-                std::to_string(max));
-  }
-  return v;
-}
-
-// "60s", "500ms", "2m", "1h", "7d" or a bare number of seconds.
-int64_t duration(const YAML::Node& map, const char* key, const std::string& where,
-                 int64_t fallback_ms, int64_t min_ms) {
-  const YAML::Node n = map[key];
-  if (!n) return fallback_ms;
-  if (!n.IsScalar()) fail(n, where + "." + key + ": expected a duration like 60s");
-  const std::string& s = n.Scalar();
-  size_t pos = 0;
-  while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
-  const std::string unit = s.substr(pos);
-  static const std::pair<const char*, int64_t> kUnits[] = {
-      {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-  int64_t mult = -1;
-  for (const auto& [u, m] : kUnits) {
-    if (unit == u) mult = m;
-  }
-  if (pos == 0 || pos > 12 || mult < 0) {
-    fail(n, where + "." + key + ": '" + s + "' is not a duration (use e.g. 500ms, 60s, 5m, 1h)");
-  }
-  const int64_t v = std::stoll(s.substr(0, pos)) * mult;
-  if (v < min_ms) {
-    fail(n, where + "." + key + ": must be at least " + std::to_string(min_ms) + " ms");
-  }
-  return v;
-}
-
-std::vector<std::string> strings(const YAML::Node& map, const char* key, const std::string& where) {
-  std::vector<std::string> out;
-  const YAML::Node n = map[key];
-  if (!n || n.IsNull()) return out;
-  if (!n.IsSequence()) fail(n, where + "." + key + ": expected a list");
-  for (const auto& item : n) {
-    if (!item.IsScalar()) fail(item, where + "." + key + ": expected a list of strings");
-    out.push_back(item.Scalar());
-  }
-  return out;
-}
-
-std::string readSecretFile(const YAML::Node& at, const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) fail(at, "cannot read secret_file '" + file.string() + "'");
-  std::string secret;
-  std::getline(in, secret);
-  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-  if (secret.empty()) fail(at, "secret_file '" + file.string() + "' is empty");
-  return secret;
-}
-
-std::filesystem::path relativeTo(const std::string& base_file, const std::string& p) {
-  std::filesystem::path path(p);
-  if (path.is_absolute() || base_file.empty()) return path;
-  return std::filesystem::path(base_file).parent_path() / path;
-}
+using namespace config_yaml;  // NOLINT: the reader's helpers, plugin/config_yaml.h
 
 void parseComponent(const YAML::Node& n, Config& c) {
   onlyKeys(n, "component",
@@ -149,9 +43,12 @@ void parseComponent(const YAML::Node& n, Config& c) {
   }
   if (cc.secret.empty()) fail(n, "component: secret_file (or secret) is required");
   cc.domains = strings(n, "domains", "component");
+  // Domains compare case-insensitively (RFC 7622 §3.2): kept lower-case, compared with
+  // lowerAscii() of what arrives.
+  for (auto& d : cc.domains) d = lowerAscii(d);
   if (cc.domains.empty()) {
     const auto dot = cc.jid.find('.');
-    cc.domains.push_back(dot == std::string::npos ? cc.jid : cc.jid.substr(dot + 1));
+    cc.domains.push_back(lowerAscii(dot == std::string::npos ? cc.jid : cc.jid.substr(dot + 1)));
   }
   cc.fpush_domains = strings(n, "fpush_domains", "component");
   std::set<std::string> seen;
@@ -173,10 +70,10 @@ void parseComponent(const YAML::Node& n, Config& c) {
     cc.publish_secret_key =
         readSecretFile(n["publish_secret_key_file"], relativeTo(c.path, key_file));
   }
-  cc.reconnect_min_ms =
-      static_cast<int>(duration(n, "reconnect_min", "component", cc.reconnect_min_ms, 10));
-  cc.reconnect_max_ms =
-      static_cast<int>(duration(n, "reconnect_max", "component", cc.reconnect_max_ms, 10));
+  cc.reconnect_min_ms = static_cast<int>(
+      duration(n, "reconnect_min", "component", cc.reconnect_min_ms, 10, 3'600'000));
+  cc.reconnect_max_ms = static_cast<int>(
+      duration(n, "reconnect_max", "component", cc.reconnect_max_ms, 10, 3'600'000));
 }
 
 void parseBatching(const YAML::Node& n, BatchingConfig& b) {
@@ -292,19 +189,6 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
   return a;
 }
 
-// "20%" or 20: a whole percentage between 1 and 100.
-int percent(const YAML::Node& map, const char* key, const std::string& where, int fallback) {
-  const YAML::Node n = map[key];
-  if (!n) return fallback;
-  std::string v = n.IsScalar() ? n.Scalar() : std::string();
-  if (!v.empty() && v.back() == '%') v.pop_back();
-  const bool digits = !v.empty() && v.size() <= 3 &&
-                      std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-  const int p = digits ? std::stoi(v) : -1;
-  if (p < 1 || p > 100) fail(n, where + "." + key + ": expected a percentage from 1% to 100%");
-  return p;
-}
-
 void parseDelivery(const YAML::Node& n, DeliveryConfig& d) {
   onlyKeys(
       n, "delivery",
@@ -343,6 +227,10 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
     onlyKeys(a, "agents", {"virtual", "live"});
     c.agents.virtual_agents = strings(a, "virtual", "agents");
     c.agents.live_agents = strings(a, "live", "agents");
+    // Compared with senders' bare JIDs, which arrive lower-cased (xmpp/parse.cpp).
+    for (auto* list : {&c.agents.virtual_agents, &c.agents.live_agents}) {
+      for (auto& jid : *list) jid = lowerAscii(jid);
+    }
   }
   if (const auto apps = root["apps"]) {
     if (!apps.IsSequence()) fail(apps, "apps: expected a list");
@@ -356,8 +244,16 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   }
   if (const auto d = root["delivery"]) parseDelivery(d, c.delivery);
   if (const auto h = root["http"]) {
-    onlyKeys(h, "http", {"listen"});
+    onlyKeys(h, "http", {"listen", "admin_token_file"});
     c.http.listen = str(h, "listen", "http", c.http.listen);
+    c.http.admin_token_file = str(h, "admin_token_file", "http");
+    if (!c.http.admin_token_file.empty()) {
+      c.http.admin_token_file = relativeTo(path, c.http.admin_token_file).string();
+    }
+    std::string why;
+    if (!c.http.listen.empty() && !parseListenAddress(c.http.listen, why)) {
+      fail(h["listen"], "http.listen: " + why);
+    }
   }
   if (const auto l = root["limits"]) {
     onlyKeys(l, "limits",
@@ -393,6 +289,9 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
     c.log.file = str(lg, "file", "log");
     if (!c.log.file.empty()) c.log.file = relativeTo(path, c.log.file).string();
     c.log.refuse_open_key_files = boolean(lg, "refuse_open_key_files", "log", false);
+  }
+  if (c.http.admin_token_file.empty() && c.storage.sqlite != ":memory:") {
+    c.http.admin_token_file = c.storage.sqlite + ".admin-token";
   }
   return c;
 }

@@ -109,6 +109,10 @@ struct DeliveryConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:9464";  // empty = disabled
+  // The token vapushctl presents for admin actions (POST /admin/test-push); vapushd
+  // creates it (mode 0600) when missing. Default "<storage.sqlite>.admin-token"; empty
+  // only for an in-memory database (then no admin action is allowed).
+  std::string admin_token_file;
 };
 
 struct LimitsConfig {

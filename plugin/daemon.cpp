@@ -11,10 +11,13 @@
 #include <random>
 #include <thread>
 
+#include "plugin/admin_gate.h"
 #include "plugin/commands.h"
+#include "plugin/daemon_admin.h"
 #include "plugin/daemon_http.h"
 #include "plugin/daemon_scheduler.h"
 #include "plugin/forwarding_monitor.h"
+#include "plugin/health.h"
 #include "plugin/log.h"
 #include "plugin/message_text.h"
 #include "plugin/metrics.h"
@@ -22,6 +25,7 @@
 #include "plugin/publish_intake.h"
 #include "plugin/read_rules.h"
 #include "plugin/retry.h"
+#include "plugin/text.h"
 #include "plugin/tick_planner.h"
 #include "plugin/time_zone.h"
 #include "push/http_sender.h"
@@ -43,8 +47,9 @@ class DaemonObserver : public xmpp::Observer {
  public:
   DaemonObserver(const Config& config, Database& db, Clock& clock,
                  std::function<Category(const std::string&)> categorize, PresenceTracker& presence,
-                 ForwardingMonitor& forwarding)
-      : config_(config),
+                 ForwardingMonitor& forwarding, CommitHealth& commits)
+      : commits_(commits),
+        config_(config),
         presence_(presence),
         forwarding_(forwarding),
         db_(db),
@@ -91,6 +96,7 @@ class DaemonObserver : public xmpp::Observer {
     }
     if (s.ok()) s = notifications_.markSeen(seen_, seen_changed);
     if (s.ok()) s = db_.commit();
+    commits_.record("forwarded", clock_.nowMs(), s);
     if (!s.ok()) {
       db_.rollback();
       retry_at_ = clock_.nowMs() + 1'000;
@@ -129,7 +135,7 @@ class DaemonObserver : public xmpp::Observer {
   }
 
   void onPrivilege(const std::string& server, const std::string& ns) override {
-    forwarding_.onPrivilege(server, ns);
+    forwarding_.onPrivilege(domainOf(server), ns);
   }
 
   void onForwarded(const xmpp::ForwardedMessage& m) override {
@@ -208,20 +214,18 @@ class DaemonObserver : public xmpp::Observer {
   }
   static constexpr size_t kMaxQueued = 100'000;
 
-  static std::string domainOf(const std::string& bare) {
-    const auto at = bare.find('@');
-    return at == std::string::npos ? bare : bare.substr(at + 1);
-  }
+  // Lower-case: the forwarding monitor keys servers by domain, whatever case they use.
+  static std::string domainOf(const std::string& bare) { return domainOfJid(bare); }
 
   bool served(const std::string& bare) const {
-    const auto at = bare.find('@');
-    const std::string domain = at == std::string::npos ? bare : bare.substr(at + 1);
+    const std::string domain = domainOfJid(bare);  // lower-case, as the configured ones
     for (const auto& d : config_.component.domains) {
-      if (d == domain) return true;
+      if (lowerAscii(d) == domain) return true;
     }
     return false;
   }
 
+  CommitHealth& commits_;
   const Config& config_;
   PresenceTracker& presence_;
   ForwardingMonitor& forwarding_;
@@ -249,67 +253,6 @@ Category categorizeWith(const AgentsConfig& agents, const std::string& bare) {
     if (j == bare) return Category::LiveAgent;
   }
   return Category::Chat;
-}
-
-// Test pushes sent by vapushctl through the HTTP endpoint: their results are answered to
-// the waiting HTTP request instead of the scheduler.
-class TestPushes {
- public:
-  bool claim(const DeliveryResult& r) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = waiting_.find(r.push_id);
-    if (it == waiting_.end()) return false;
-    it->second.set_value(r);
-    waiting_.erase(it);
-    return true;
-  }
-  std::future<DeliveryResult> expect(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return waiting_[id].get_future();
-  }
-  void forget(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    waiting_.erase(id);
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::promise<DeliveryResult>> waiting_;
-};
-
-std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sender,
-                                         TestPushes& tests, Crypto& crypto, int64_t device_id) {
-  std::string error;
-  auto db = Database::open(config.storage.sqlite, error);
-  if (!db) return {503, "{\"error\":\"database unavailable\"}"};
-  SqliteDeviceRepository devices(*db);
-  Device d;
-  if (!devices.findById(device_id, d).ok()) return {404, "{\"error\":\"no such device\"}"};
-  PushRequest p;
-  p.id = crypto.randomHex(16);
-  p.device = d.id;
-  p.user = d.user;
-  p.app = d.app;
-  p.platform = d.platform;
-  p.token = d.token;
-  p.protocol = d.protocol;
-  p.device_key = d.device_id;
-  p.conversation = config.component.jid;
-  p.title = "vapush";
-  p.body = "Test notification";
-  auto result = tests.expect(p.id);
-  sender.submit({p});
-  if (result.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-    tests.forget(p.id);
-    return {504, "{\"error\":\"no answer from the provider within 20 s\"}"};
-  }
-  const DeliveryResult r = result.get();
-  log::info("push.test",
-            {{"device", std::to_string(device_id)}, {"outcome", std::string(toString(r.outcome))}});
-  return {200, nlohmann::json{{"outcome", std::string(toString(r.outcome))},
-                              {"provider_id", r.provider_id},
-                              {"reason", r.reason}}
-                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
 // /healthz detail of the apps whose pushes are held.
@@ -389,13 +332,16 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   });
   SqlitePreferencesRepository preferences(*db);
   CommandHandler commands(config, devices, preferences, clock, crypto, publish_keys.keys);
+  TzifTimeZones zones;
+  commands.setTimeZones(&zones);  // an unknown zone in preferences is refused
   xmpp::CommandAdapter command_adapter(commands);
   PresenceTracker presence;
   ForwardingMonitor forwarding;
+  CommitHealth commit_health;  // each writer's last commit, for /healthz
   DaemonObserver observer(
       config, *db, clock,
       [&config](const std::string& bare) { return categorizeWith(config.agents, bare); }, presence,
-      forwarding);
+      forwarding, commit_health);
 
   // The scheduled job, on its own thread and database connection.
   auto tick_db = Database::open(config.storage.sqlite, error);
@@ -404,7 +350,6 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     return 1;
   }
   tick_db->setBusyTimeout(config.storage.busy_timeout_ms);
-  TzifTimeZones zones;
   std::atomic<Scheduler*> scheduler_ptr{nullptr};
   TestPushes test_pushes;
   auto sender = push::HttpPushSender::create(
@@ -429,28 +374,32 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
       sender.get(),
       [&](int attempts, const DeliveryResult& r, TimeMs now) {
         return retry.next(attempts, r, now, std::uniform_real_distribution<double>(0, 1)(rng));
-      });
+      },
+      Scheduler::Hooks{nullptr, nullptr,
+                       [&](const Status& s) { commit_health.record("tick", clock.nowMs(), s); }});
   scheduler_ptr = &scheduler;
   xmpp::Service service(config, intake, store, observer);
   service.setCommands(&command_adapter);
+  service.setCommitHealth(&commit_health, &clock);
   xmpp::ComponentLink link(config.component, service, config.limits.max_stanza_bytes);
   service.attach(link);
 
-  std::mutex health_mutex;
-  std::unique_ptr<Database> health_db;
+  bool token_created = false;
+  const std::string& admin_file = config.http.admin_token_file;
+  const std::string admin_hash = loadAdminTokenHash(admin_file, crypto, token_created, error);
+  if (admin_hash.empty()) {
+    log::warn("admin_token.unusable", {{"error", error}, {"effect", "admin actions refused"}});
+  } else if (token_created) {
+    log::info("admin_token.created", {{"file", admin_file}});
+  }
+  AdminGate admin_gate(admin_hash, crypto, clock);
+  // /healthz never touches the database: it reports the writers' last commits and the
+  // free space of the database's filesystem (plugin/health.h).
   HttpEndpoint http(HttpHandlers{
       [&observer] { return observer.connected_.load(); },
-      [&]() -> std::string {
-        std::lock_guard<std::mutex> lock(health_mutex);
-        std::string why;
-        if (!health_db) health_db = Database::open(config.storage.sqlite, why);
-        if (!health_db) return why;
-        Status s = health_db->begin();
-        health_db->rollback();
-        return s.ok() ? std::string() : s.message;
-      },
+      [&commit_health] { return commit_health.last(); }, config.storage.sqlite,
       [&](int64_t device) { return sendTestPush(config, *sender, test_pushes, crypto, device); },
-      [&scheduler] { return holdsJson(scheduler.holds()); },
+      &admin_gate, [&scheduler] { return holdsJson(scheduler.holds()); },
       [&forwarding] { return forwarding.warnings(); }});
   if (!config.http.listen.empty() && !http.start(config.http.listen, error)) {
     log::error("http.start_failed", {{"error", error}});

@@ -155,6 +155,7 @@ int64_t Scheduler::tick(TimeMs now) {
   outcome.batch = batch;
   outcome.started = now;
   s = store_.commitBatch(outcome, clock_.nowMs());
+  if (hooks_.on_commit) hooks_.on_commit(s);
   if (!s.ok()) {
     // The chunks before the failure are written (each whole); the messages of the rest
     // are not consumed and are planned again at the next tick.

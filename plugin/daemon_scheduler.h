@@ -36,6 +36,8 @@ class Scheduler {
   struct Hooks {
     std::function<void(int64_t batch, size_t rows, size_t pushes, int64_t duration_ms)> on_tick;
     std::function<void(const PushRequest&, const DeliveryResult&)> on_result;
+    // Every tick commit's result (/healthz: plugin/health.h).
+    std::function<void(const Status&)> on_commit;
   };
 
   Scheduler(const Config& config, Database& db, Clock& clock, Planner planner, PushSender* sender,

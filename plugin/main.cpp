@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // vapushd: XEP-0357 push app server component. `--config FILE` runs until SIGTERM/SIGINT;
-// `--check-config --config FILE` validates and exits 0, or 2 with file, line and reason.
+// `--check-config --config FILE` validates the config and loads the key files it names;
+// exits 0, or 2 with file, line (or key file) and reason.
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "plugin/config.h"
 #include "plugin/daemon.h"
 #include "plugin/log.h"
+#include "push/credentials.h"
 
 namespace {
 
@@ -46,6 +48,13 @@ int main(int argc, char** argv) {
   }
   const vapush::Config& config = *result.config;
   if (check_only) {
+    // The key files too: a key that does not parse would otherwise only show at start.
+    for (const auto& app : config.apps) {
+      if (const auto problem = vapush::push::credentialProblem(app)) {
+        std::cerr << "vapushd: config error: apps[" << app.name << "]: " << *problem << "\n";
+        return 2;
+      }
+    }
     std::cout << config_path << ": OK (component " << config.component.jid << ", "
               << config.apps.size() << " app(s))\n";
     return 0;

@@ -77,6 +77,12 @@ class PreferencesCommand : public Command {
           "'Europe/Berlin' or 'UTC', got '" +
           *zone + "'");
     }
+    // A well-formed name the time zone database does not know would silently be UTC.
+    if (zone && ctx.zones != nullptr && !ctx.zones->utcOffsetMinutes(*zone, ctx.clock.nowMs())) {
+      return badRequest("field 'time-zone': unknown time zone '" + *zone +
+                        "' (not in the time zone database; use a name such as "
+                        "'Europe/Berlin' or 'UTC')");
+    }
 
     Preferences prefs;
     Status s = ctx.preferences.load(caller.bare, prefs);

@@ -104,7 +104,7 @@ std::optional<CommandResponse> evictOverLimit(CommandContext& ctx, const std::st
     if (oldest == mine.end()) break;
     s = ctx.devices.remove(oldest->id, ctx.clock.nowMs());
     if (!s.ok() && !s.notFound()) return storageError(s, "removing the oldest device");
-    log::info("commands.device_evicted", {{"user", user}, {"app", oldest->app}});
+    log::debug("commands.device_evicted", {{"user", user}, {"app", oldest->app}});
     mine.erase(oldest);
   }
   return std::nullopt;
@@ -269,10 +269,10 @@ std::optional<CommandResponse> registerDevice(CommandContext& ctx, const Caller&
   }
   removeDuplicateTokens(ctx, device);
   out.device = device;
-  log::info("commands.device_registered", {{"user", caller.bare},
-                                           {"app", device.app},
-                                           {"protocol", std::string(toString(device.protocol))},
-                                           {"created", out.created ? "true" : "false"}});
+  log::debug("commands.device_registered", {{"user", caller.bare},
+                                            {"app", device.app},
+                                            {"protocol", std::string(toString(device.protocol))},
+                                            {"created", out.created ? "true" : "false"}});
   return std::nullopt;
 }
 
@@ -289,7 +289,7 @@ std::optional<CommandResponse> unregisterDevices(CommandContext& ctx, const Call
     if (s.notFound()) continue;
     if (!s.ok()) return storageError(s, "removing the device");
     ++removed;
-    log::info("commands.device_unregistered", {{"user", caller.bare}, {"app", d.app}});
+    log::debug("commands.device_unregistered", {{"user", caller.bare}, {"app", d.app}});
   }
   if (removed == 0) {
     // Same answer whether the registration never existed or belongs to someone else.

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // vapushctl: operator's tool. Reads the database directly (WAL: safe next to a running
-// vapushd) and talks to the running daemon over its HTTP endpoint.
+// vapushd) and talks to the running daemon over its HTTP endpoint (admin actions with the
+// token from http.admin_token_file, docs/operations.md).
 //   vapushctl [--config FILE] [--json] [--show-tokens] COMMAND ...
 // Exit codes: 0 ok, 1 not found / daemon unreachable / delivery failed, 2 usage or config.
 #include <httplib.h>
 
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "plugin/config.h"
+#include "plugin/listen_address.h"
 #include "plugin/log.h"
+#include "push/credentials.h"
 #include "storage/database.h"
 #include "storage/sqlite_repositories.h"
 
@@ -34,6 +38,7 @@ int usage() {
                "  devices USER                 list a user's devices\n"
                "  device show|disable|enable ID\n"
                "  test-push ID                 send a test push through the running daemon\n"
+               "                               (reads the admin token file: root or vapush)\n"
                "  notifications [--last N] [--user JID] [--state STATE]\n"
                "  stats                        counts by state, devices, backlog, health\n";
   return 2;
@@ -85,19 +90,33 @@ void print(const Options& o, const json& rows, const std::vector<std::string>& c
 }
 
 std::optional<json> daemonGet(const vapush::Config& c, const std::string& path, int& status,
-                              bool post = false) {
-  if (c.http.listen.empty()) return std::nullopt;
-  std::string hostport = c.http.listen;
-  const auto colon = hostport.rfind(':');
-  std::string host = hostport.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  httplib::Client client(host, std::stoi(hostport.substr(colon + 1)));
+                              const std::string& admin_token = {}) {
+  std::string error;
+  const auto address = vapush::parseListenAddress(c.http.listen, error);
+  if (!address) return std::nullopt;
+  httplib::Client client(address->host, address->port);
   client.set_connection_timeout(2, 0);
-  client.set_read_timeout(25, 0);
-  auto res = post ? client.Post(path) : client.Get(path);
+  client.set_read_timeout(15, 0);  // vapushd answers a test push within ~5 s
+  auto res = admin_token.empty() ? client.Get(path)
+                                 : client.Post(path, {{"Authorization", "Bearer " + admin_token}},
+                                               "", "application/x-www-form-urlencoded");
   if (!res) return std::nullopt;
   status = res->status;
   return json::parse(res->body, nullptr, false);
+}
+
+// The admin token vapushd created (http.admin_token_file); only its user (and root) can
+// read it. Empty with a message on stderr when unreadable.
+std::string readAdminToken(const vapush::Config& c) {
+  std::ifstream in(c.http.admin_token_file);
+  std::string token;
+  if (in) std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty()) {
+    std::cerr << "vapushctl: cannot read the admin token '" << c.http.admin_token_file
+              << "' (created by vapushd; run vapushctl as root or the vapush user)\n";
+  }
+  return token;
 }
 
 int run(const Options& o) {
@@ -110,6 +129,12 @@ int run(const Options& o) {
   }
   const vapush::Config& config = *loaded.config;
   if (cmd == "check-config") {
+    for (const auto& app : config.apps) {
+      if (const auto problem = vapush::push::credentialProblem(app)) {
+        std::cerr << "vapushctl: config error: apps[" << app.name << "]: " << *problem << "\n";
+        return 2;
+      }
+    }
     if (o.json) {
       std::cout << json{{"config", o.config}, {"ok", true}, {"apps", config.apps.size()}}.dump()
                 << "\n";
@@ -166,13 +191,16 @@ int run(const Options& o) {
     return 0;
   }
   if (cmd == "test-push" && o.args.size() == 2) {
+    const std::string admin_token = readAdminToken(config);
+    if (admin_token.empty()) return 1;
     int status = 0;
-    auto body = daemonGet(config, "/admin/test-push?device=" + o.args[1], status, true);
+    auto body = daemonGet(config, "/admin/test-push?device=" + o.args[1], status, admin_token);
     if (!body) {
       std::cerr << "vapushctl: daemon unreachable at http.listen '" << config.http.listen << "'\n";
       return 1;
     }
     std::cout << (o.json ? body->dump(2) : body->dump()) << "\n";
+    if (status == 202) std::cerr << "vapushctl: no answer yet; see event=push.test in the log\n";
     return status == 200 && (*body)["outcome"] == "delivered" ? 0 : 1;
   }
   if (cmd == "notifications") {

@@ -3,6 +3,7 @@
 #include "xmpp/command_adapter.h"
 
 #include "plugin/log.h"
+#include "plugin/log_throttle.h"
 #include "plugin/metrics.h"
 
 namespace vapush::xmpp {
@@ -68,16 +69,22 @@ gloox::Tag* CommandAdapter::handle(const gloox::Tag& iq) {
   if (!response.ok()) {
     const CommandError& e = *response.error;
     metrics().inc("vapush_commands_total", {{"node", node_label}, {"result", e.condition}});
-    log::info("command.refused", {{"node", request->node},
-                                  {"from", request->from.substr(0, request->from.find('/'))},
-                                  {"condition", e.condition}});
+    // One line per refusal at most 10 times a minute at info (plugin/log_throttle.h).
+    std::string held;
+    const log::Level level = throttledLevel("command.refused", held);
+    log::write(level, "command.refused",
+               {{"node", request->node},
+                {"from", request->from.substr(0, request->from.find('/'))},
+                {"condition", e.condition},
+                {"suppressed", held}});
     return errorReply(&iq, {std::string(toString(e.type)), e.condition, e.text, e.specific,
                             e.specific.empty() ? std::string() : kNsCommands});
   }
   metrics().inc("vapush_commands_total", {{"node", node_label}, {"result", "ok"}});
-  log::info("command.done", {{"node", request->node},
-                             {"from", request->from.substr(0, request->from.find('/'))},
-                             {"status", std::string(toString(response.status))}});
+  // Per user action: debug only (vapush_commands_total counts them).
+  log::debug("command.done", {{"node", request->node},
+                              {"from", request->from.substr(0, request->from.find('/'))},
+                              {"status", std::string(toString(response.status))}});
   return resultReply(&iq, commandToTag(response));
 }
 

@@ -3,7 +3,9 @@
 #include "xmpp/service.h"
 
 #include "plugin/log.h"
+#include "plugin/log_throttle.h"
 #include "plugin/metrics.h"
+#include "plugin/text.h"
 
 namespace vapush::xmpp {
 namespace {
@@ -90,11 +92,10 @@ void Service::replyError(const gloox::Tag& request, StanzaError error) {
 }
 
 bool Service::fromServedDomain(const std::string& from) const {
-  std::string domain = from.substr(0, from.find('/'));
-  const auto at = domain.find('@');
-  if (at != std::string::npos) domain = domain.substr(at + 1);
+  // Domains are case-insensitive: "Example.COM" is example.com (config keeps them lower).
+  const std::string domain = domainOfJid(from);
   for (const auto& d : config_.component.domains) {
-    if (d == domain) return true;
+    if (lowerAscii(d) == domain) return true;
   }
   return false;
 }
@@ -117,9 +118,12 @@ void Service::onMessage(const gloox::Tag& message) {
   if (auto perms = parsePrivilege(message, ns)) {
     std::string list;
     for (const auto& p : *perms) list += (list.empty() ? "" : ",") + p;
-    log::info("xmpp.privileges", {{"from", message.findAttribute("from")},
-                                  {"namespace", ns},
-                                  {"granted", list.empty() ? "none" : list}});
+    std::string held;  // a server in a reconnect loop announces them every time
+    log::write(throttledLevel("xmpp.privileges", held), "xmpp.privileges",
+               {{"from", message.findAttribute("from")},
+                {"namespace", ns},
+                {"granted", list.empty() ? "none" : list},
+                {"suppressed", held}});
     observer_.onPrivilege(message.findAttribute("from"), ns);
     return;
   }
@@ -235,8 +239,12 @@ void Service::onPublish(const gloox::Tag& iq) {
       metrics().inc("vapush_publish_parts_dropped_total", {{"part", part}});
       if (parts.find(part) == std::string::npos) parts += (parts.empty() ? "" : ",") + part;
     }
-    log::info("publish.parts_dropped",
-              {{"from", request->from}, {"node", log::redact(request->node)}, {"parts", parts}});
+    std::string held;
+    log::write(throttledLevel("publish.parts_dropped", held), "publish.parts_dropped",
+               {{"from", request->from},
+                {"node", log::redact(request->node)},
+                {"parts", parts},
+                {"suppressed", held}});
   }
   PublishDecision d = intake_.decide(*request);
   if (d.verdict == PublishDecision::Verdict::Accept) {
@@ -245,9 +253,12 @@ void Service::onPublish(const gloox::Tag& iq) {
     return;
   }
   error = publishError(d);
-  log::info("publish.refused", {{"from", request->from},
-                                {"node", log::redact(request->node)},
-                                {"condition", error.condition}});
+  std::string held;  // one line per refused publish, at most 10 a minute at info
+  log::write(throttledLevel("publish.refused", held), "publish.refused",
+             {{"from", request->from},
+              {"node", log::redact(request->node)},
+              {"condition", error.condition},
+              {"suppressed", held}});
   observer_.onPublishRefused(error.condition);
   replyError(iq, error);
 }
@@ -260,6 +271,7 @@ void Service::afterReceive() {
 void Service::storePublishes() {
   if (pending_records_.empty()) return;
   const Status s = store_.store(pending_records_);
+  if (commit_health_ != nullptr) commit_health_->record("intake", clock_->nowMs(), s);
   for (size_t i = 0; i < pending_requests_.size(); ++i) {
     const gloox::Tag& request = *pending_requests_[i];
     if (s.ok()) {

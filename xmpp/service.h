@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "plugin/clock.h"
 #include "plugin/config.h"
+#include "plugin/health.h"
 #include "plugin/publish_intake.h"
 #include "storage/intake_store.h"
 #include "xmpp/component.h"
@@ -57,6 +59,11 @@ class Service : public StanzaHandler {
   Service(const Config& config, PublishIntake& intake, IntakeStore& store, Observer& observer);
   void attach(ComponentLink& link) { link_ = &link; }
   void setCommands(CommandPort* commands) { commands_ = commands; }
+  // Where the publishes' group commit reports its result (/healthz); optional.
+  void setCommitHealth(CommitHealth* health, Clock* clock) {
+    commit_health_ = health;
+    clock_ = clock;
+  }
 
   // StanzaHandler
   void onConnected() override;
@@ -79,6 +86,8 @@ class Service : public StanzaHandler {
   PublishIntake& intake_;
   IntakeStore& store_;
   Observer& observer_;
+  CommitHealth* commit_health_ = nullptr;
+  Clock* clock_ = nullptr;
   ComponentLink* link_ = nullptr;
   CommandPort* commands_ = nullptr;
 

@@ -100,9 +100,12 @@ class OpsTest(unittest.TestCase):
         self.d.wait_log(r'event=xmpp\.disconnected', since=mark)
         status, body = self.get('/healthz')
         self.assertEqual(status, 503)
-        self.assertEqual(json.loads(body), {'status': 'unavailable', 'xmpp': 'disconnected',
-                                            'database': 'ok', 'delivery': 'ok',
-                                            'held_apps': [], 'warnings': []})
+        health = json.loads(body)
+        self.assertEqual({k: health[k] for k in ('status', 'xmpp', 'database', 'delivery',
+                                                 'held_apps', 'warnings', 'reasons')},
+                         {'status': 'unavailable', 'xmpp': 'disconnected',
+                          'database': 'ok', 'delivery': 'ok', 'held_apps': [],
+                          'warnings': [], 'reasons': ['xmpp: not connected to the chat server']})
 
     def test_sighup_reopens_the_log_file(self):
         # logrotate: move the file away, SIGHUP; vapushd keeps running and writes anew.

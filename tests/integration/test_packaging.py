@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The .deb: build it with CPack, unpack it into a throwaway root, check its files,
 control fields and systemd hardening, and that the shipped vapushd accepts the shipped
-sample config."""
+sample config with real keys and refuses it with keys that do not parse."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -53,21 +54,65 @@ class PackagingTest(unittest.TestCase):
                      'ExecStart=/usr/sbin/vapushd --config /etc/vapush/vapush.yml'):
             self.assertIn(line, unit)
 
-    def test_shipped_vapushd_accepts_shipped_sample(self):
-        etc = os.path.join(self.root, 'etc/vapush')
-        # What the operator adds next to the sample: the secret and the credentials.
-        for name in ('secret', 'AuthKey.p8', 'service-account.json'):
-            with open(os.path.join(etc, name), 'w') as f:
-                f.write('placeholder\n')
+    def _operator_files(self, etc, garbage):
+        """What the operator adds next to the sample: the secret and the credentials,
+        real keys or placeholders."""
+        with open(os.path.join(etc, 'secret'), 'w') as f:
+            f.write('placeholder\n')
+        for name in ('AuthKey.p8', 'service-account.json'):
+            path = os.path.join(etc, name)
+            if os.path.exists(path):
+                os.unlink(path)
+        if garbage:
+            for name in ('AuthKey.p8', 'service-account.json'):
+                with open(os.path.join(etc, name), 'w') as f:
+                    f.write('placeholder\n')
+            return
+        subprocess.run(['openssl', 'genpkey', '-algorithm', 'EC', '-pkeyopt',
+                        'ec_paramgen_curve:P-256', '-out', os.path.join(etc, 'AuthKey.p8')],
+                       check=True, capture_output=True, timeout=60)
+        rsa = subprocess.run(['openssl', 'genpkey', '-algorithm', 'RSA', '-pkeyopt',
+                              'rsa_keygen_bits:2048'], check=True, capture_output=True,
+                             text=True, timeout=60).stdout
+        with open(os.path.join(etc, 'service-account.json'), 'w') as f:
+            json.dump({'type': 'service_account', 'project_id': 'example-project',
+                       'private_key': rsa, 'client_email': 'vapush@example.iam.gserviceaccount.com',
+                       'token_uri': 'https://oauth2.googleapis.com/token'}, f)
+
+    def _check(self, etc):
         vapushd = os.path.join(self.root, 'usr/sbin/vapushd')
-        p = subprocess.run([vapushd, '--check-config', '--config',
+        d = subprocess.run([vapushd, '--check-config', '--config',
                             os.path.join(etc, 'vapush.yml')], capture_output=True, text=True,
                            timeout=30)
-        self.assertEqual(p.returncode, 0, p.stderr)
         ctl = subprocess.run([os.path.join(self.root, 'usr/bin/vapushctl'), '--config',
                               os.path.join(etc, 'vapush.yml'), 'check-config'],
                              capture_output=True, text=True, timeout=30)
+        return d, ctl
+
+    def test_shipped_vapushd_accepts_shipped_sample_with_real_keys(self):
+        etc = os.path.join(self.root, 'etc/vapush')
+        self._operator_files(etc, garbage=False)
+        d, ctl = self._check(etc)
+        self.assertEqual(d.returncode, 0, d.stderr)
         self.assertEqual(ctl.returncode, 0, ctl.stderr)
+
+    def test_check_config_refuses_keys_that_do_not_parse(self):
+        """--check-config loads the key files: placeholders fail, naming file and reason."""
+        etc = os.path.join(self.root, 'etc/vapush')
+        self._operator_files(etc, garbage=True)
+        d, ctl = self._check(etc)
+        for p in (d, ctl):
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertIn('AuthKey.p8', p.stderr)
+            self.assertIn('does not parse', p.stderr)
+        # With a good APNs key, the FCM service account is the next one reported.
+        self._operator_files(etc, garbage=False)
+        with open(os.path.join(etc, 'service-account.json'), 'w') as f:
+            f.write('{"private_key": "x"}\n')
+        d, ctl = self._check(etc)
+        for p in (d, ctl):
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+            self.assertIn('service-account.json', p.stderr)
 
 
 if __name__ == '__main__':

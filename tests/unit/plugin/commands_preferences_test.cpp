@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `preferences` and `mute-conversation` through the command flow.
+#include "plugin/time_zone.h"
 #include "tests/unit/plugin/commands_test_fixture.h"
 
 namespace vapush {
@@ -98,6 +99,31 @@ TEST_F(CommandsPreferencesTest, InvalidValuesNameTheField) {
     EXPECT_NE(r.error->text.find(c.needle), std::string::npos) << r.error->text;
   }
   EXPECT_FALSE(prefs_.saved(kAliceBare).has_value());
+}
+
+// A zone name of the right shape the time zone database does not know is refused with
+// the reason, instead of being saved and then treated as UTC.
+TEST_F(CommandsPreferencesTest, UnknownTimeZoneIsRefusedWithTheReason) {
+  class Zones : public TimeZones {
+   public:
+    std::optional<int> utcOffsetMinutes(std::string_view zone, TimeMs) override {
+      if (zone == "UTC") return 0;
+      if (zone == "Europe/Berlin") return 60;
+      return std::nullopt;
+    }
+  } zones;
+  handler_->setTimeZones(&zones);
+  auto r = request(kAlice, command_node::kPreferences,
+                   submitted({{"quiet-hours", {"1"}}, {"time-zone", {"Europe/Atlantis"}}}));
+  EXPECT_COMMAND_ERROR(r, ErrorType::Modify, "bad-request");
+  EXPECT_NE(r.error->text.find("unknown time zone 'Europe/Atlantis'"), std::string::npos)
+      << r.error->text;
+  EXPECT_FALSE(prefs_.saved(kAliceBare).has_value());
+
+  r = request(kAlice, command_node::kPreferences,
+              submitted({{"quiet-hours", {"1"}}, {"time-zone", {"Europe/Berlin"}}}));
+  ASSERT_TRUE(r.ok()) << errorText(r);
+  EXPECT_EQ(prefs_.saved(kAliceBare)->quiet_hours->time_zone, "Europe/Berlin");
 }
 
 TEST_F(CommandsPreferencesTest, MuteForeverThenUnmute) {
