@@ -40,9 +40,7 @@ Status IntakeStore::storeForwarded(UnreadMessage& m) {
 
 Status IntakeStore::insertMessage(UnreadMessage& m) {
   Status s;
-  Statement& dup = db_.prepare(
-      "SELECT id FROM unread_message WHERE user=? AND conversation=? AND body=? AND received>=? "
-      "AND device_id<>? LIMIT 1");
+  Statement& dup = db_.prepare(kDedupeLookupSql);
   dup.reset()
       .bind(1, m.user)
       .bind(2, m.conversation)

@@ -25,6 +25,14 @@ class IntakeStore {
   // count as one message fanned out to several devices.
   static constexpr TimeMs kFanOutWindowMs = 10'000;
 
+  // The fan-out / forwarded-copy dedupe lookup (user, conversation, body, received from,
+  // device id to skip), run once per stored message. unread_by_conversation (migration 4)
+  // makes it a range search over the conversation's last kFanOutWindowMs; the unit test
+  // checks the query plan.
+  static constexpr const char* kDedupeLookupSql =
+      "SELECT id FROM unread_message WHERE user=? AND conversation=? AND body=? AND "
+      "received>=? AND device_id<>? LIMIT 1";
+
   // Stores a message seen as a forwarded copy (no device). The same message seen as a
   // publish (same user, sender and body within the window) is counted once.
   Status storeForwarded(UnreadMessage& message);

@@ -95,7 +95,11 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
 }
 
 Status NotificationStore::nextBatchId(int64_t& id) {
-  Statement& st = db_.prepare("SELECT coalesce(max(id), 0) + 1 FROM batch");
+  // The counter survives pruning (migration 5); `batch` itself only guards a counter
+  // that is somehow behind.
+  Statement& st = db_.prepare(
+      "SELECT max(coalesce((SELECT last FROM sequence WHERE name='batch'), 0), "
+      "coalesce((SELECT max(id) FROM batch), 0)) + 1");
   id = st.reset().step() ? st.int64(0) : 1;
   st.reset();
   return st.status("next batch id");
@@ -118,6 +122,13 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
             .bind(5, static_cast<int64_t>(o.pushes.size()))
             .step();
         s = batch.status("insert batch");
+        if (s.ok()) {
+          Statement& seq = db_.prepare(
+              "INSERT INTO sequence(name, last) VALUES ('batch', ?) "
+              "ON CONFLICT(name) DO UPDATE SET last=max(last, excluded.last)");
+          seq.reset().bind(1, o.batch).step();
+          s = seq.status("advance batch sequence");
+        }
       }
       if (s.ok()) s = commitChunk(chunks[i], o.batch, now);
       return s;

@@ -37,7 +37,9 @@ class NotificationStore {
   // Messages received at or before `cutoff` and not yet notified (at most `limit`), with
   // their users' devices, preferences and unread totals.
   Status loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot& out);
-  // Next batch id (max + 1); ids are only taken when commitBatch succeeds.
+  // Next batch id: one more than any batch ever committed, also after prune() deleted
+  // the batch rows (a persistent counter). Ids are only taken when commitBatch writes
+  // the batch record (its first chunk).
   Status nextBatchId(int64_t& id);
   // Writes rows, pushes, the consumed marks, device badges and read-change marks, plus
   // the batch record, in chunks of about commitChunkRows() rows + pushes, one

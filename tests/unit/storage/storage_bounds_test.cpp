@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for storage/ bounds (issue 13): batch ids that survive pruning, the migration of
+// a version-4 database, and the indexed forwarded-copy dedupe lookup.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "storage/intake_store.h"
+#include "storage/notification_store.h"
+#include "tests/unit/storage/notification_store_fixture.h"
+
+namespace vapush {
+namespace {
+
+using StorageBoundsTest = NotificationStoreTest;
+
+TEST_F(StorageBoundsTest, BatchIdsKeepGrowingAfterEveryBatchIsPruned) {
+  publish("b@example.com", "one", 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  int64_t first = 0;
+  ASSERT_TRUE(store_->nextBatchId(first).ok());
+  ASSERT_TRUE(store_->commitBatch(plan(snap, first), 1000).ok());
+  publish("b@example.com", "two", 2000);
+  ASSERT_TRUE(store_->loadSnapshot(3000, 1000, snap).ok());
+  int64_t second = 0;
+  ASSERT_TRUE(store_->nextBatchId(second).ok());
+  EXPECT_GT(second, first);
+  ASSERT_TRUE(store_->commitBatch(plan(snap, second), 3000).ok());
+
+  // Every push delivered, then everything older than the retention pruned.
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(store_->duePushes(4000, 10, due, attempts).ok());
+    for (const auto& p : due) {
+      ASSERT_TRUE(store_->recordResult(p.id, RowState::Sent, 1, 0, "x", "", 4000).ok());
+    }
+  }
+  int deleted = 0;
+  ASSERT_TRUE(store_->prune(1'000'000, deleted).ok());
+  ASSERT_EQ(count("SELECT count(*) FROM batch"), 0);
+  ASSERT_EQ(count("SELECT count(*) FROM push"), 0);
+
+  int64_t next = 0;
+  ASSERT_TRUE(store_->nextBatchId(next).ok());
+  EXPECT_GT(next, second) << "a batch id is never handed out twice";
+}
+
+TEST_F(StorageBoundsTest, AFailedFirstChunkTakesNoBatchId) {
+  publish("b@example.com", "one", 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  int64_t batch = 0;
+  ASSERT_TRUE(store_->nextBatchId(batch).ok());
+  ASSERT_TRUE(db_->exec("CREATE TRIGGER refuse BEFORE INSERT ON push BEGIN "
+                        "SELECT RAISE(ABORT, 'injected'); END")
+                  .ok());
+  EXPECT_FALSE(store_->commitBatch(plan(snap, batch), 1000).ok());
+  int64_t again = 0;
+  ASSERT_TRUE(store_->nextBatchId(again).ok());
+  EXPECT_EQ(again, batch) << "the id is taken only with the batch record";
+}
+
+TEST_F(StorageBoundsTest, Version4DatabaseUpgradesWithACounterAboveEveryBatchIdInUse) {
+  // A v4 database whose batch rows were already pruned while a push of batch 7 and a
+  // message of batch 5 remain: max(id) + 1 over `batch` would have said 1.
+  const std::string path = (dir_ / "v4.db").string();
+  std::string error;
+  {
+    auto v4 = Database::open(path, error, 4);
+    ASSERT_TRUE(v4) << error;
+    ASSERT_EQ(v4->schemaVersion(), 4);
+    ASSERT_TRUE(v4->exec("INSERT INTO push(id, device, user, app, platform, token, "
+                         "conversation, category, title, body, badge, unread, "
+                         "oldest_message_time, batch, created, updated) VALUES "
+                         "('0123456789abcdef0123456789abcdef', 1, 'a@example.com', 'ios', "
+                         "'apns', 't', 'b@example.com', 'chat', 't', 'b', 1, 1, 0, 7, 0, 0);"
+                         "INSERT INTO unread_message(user, conversation, category, body, "
+                         "message_time, received, notified_batch) VALUES "
+                         "('a@example.com', 'b@example.com', 'chat', 'kept', 1, 1, 5);")
+                    .ok());
+  }
+  auto db = Database::open(path, error);
+  ASSERT_TRUE(db) << error;
+  EXPECT_EQ(db->schemaVersion(), Database::kSchemaVersion);
+  NotificationStore store(*db);
+  int64_t next = 0;
+  ASSERT_TRUE(store.nextBatchId(next).ok());
+  EXPECT_EQ(next, 8);
+  Statement& st = db->prepare("SELECT body FROM unread_message WHERE notified_batch=5");
+  ASSERT_TRUE(st.reset().step());
+  EXPECT_EQ(st.text(0), "kept");
+  st.reset();
+}
+
+// EXPLAIN QUERY PLAN's detail lines for `sql`, one per line.
+std::string queryPlan(Database& db, const std::string& sql) {
+  Statement& st = db.prepare("EXPLAIN QUERY PLAN " + sql);
+  std::string plan;
+  st.reset();
+  while (st.step()) plan += st.text(3) + "\n";
+  return plan;
+}
+
+TEST_F(StorageBoundsTest, DedupeLookupSearchesTheConversationIndexByTime) {
+  // Run once per stored publish and forwarded copy: a scan of unread_message (or of the
+  // whole conversation) would grow with the backlog.
+  const std::string plan = queryPlan(*db_, IntakeStore::kDedupeLookupSql);
+  EXPECT_NE(plan.find("SEARCH unread_message USING INDEX unread_by_conversation "
+                      "(user=? AND conversation=? AND received>?)"),
+            std::string::npos)
+      << plan;
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+}
+
+}  // namespace
+}  // namespace vapush
