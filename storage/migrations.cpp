@@ -174,7 +174,8 @@ CREATE INDEX unread_by_conversation ON unread_message(user, conversation, receiv
     // over `batch`, so after a purge ids restarted and a new batch could sort before a
     // pending push of an older one). It starts above every batch id still referenced.
     // unread_open_by_user finds a user's unread messages oldest first, in the index
-    // alone, for the per-user cap (limits.max_unread_per_user): messages dropped at the
+    // alone (`read` is in it so SQLite sees it as covering), for the per-user cap
+    // (limits.max_unread_per_user): messages dropped at the
     // cap get read=3, and notified_batch=-1 if no tick had consumed them yet, so they
     // leave every count and snapshot and are pruned like notified ones.
     R"sql(
@@ -187,7 +188,7 @@ INSERT INTO sequence(name, last) SELECT 'batch', max(
   (SELECT coalesce(max(batch), 0) FROM push),
   (SELECT coalesce(max(batch), 0) FROM sys_cs_message_notification),
   (SELECT coalesce(max(notified_batch), 0) FROM unread_message));
-CREATE INDEX unread_open_by_user ON unread_message(user, received) WHERE read=0;
+CREATE INDEX unread_open_by_user ON unread_message(user, received, read) WHERE read=0;
 )sql",
 };
 

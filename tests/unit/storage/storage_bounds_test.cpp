@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "plugin/metrics.h"
 #include "storage/intake_store.h"
 #include "storage/notification_store.h"
 #include "tests/unit/storage/notification_store_fixture.h"
@@ -111,6 +112,75 @@ TEST_F(StorageBoundsTest, DedupeLookupSearchesTheConversationIndexByTime) {
                       "(user=? AND conversation=? AND received>?)"),
             std::string::npos)
       << plan;
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+}
+
+TEST_F(StorageBoundsTest, UnreadPerUserIsCappedOldestDroppedAndCounted) {
+  // Quiet hours in hold mode: no tick consumes these, every tick would reload them all.
+  max_unread_ = 3;
+  const double dropped_before = metrics().value("vapush_unread_dropped_total");
+  for (int i = 1; i <= 5; ++i) publish("b@example.com", "m" + std::to_string(i), 100 * i);
+  EXPECT_EQ(metrics().value("vapush_unread_dropped_total") - dropped_before, 2);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message"), 5) << "marked, not deleted";
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE read=3 AND notified_batch=-1 "
+                  "AND body IN ('m1','m2')"),
+            2);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(10'000, 1000, snap).ok());
+  ASSERT_EQ(snap.messages.size(), 3u) << "the newest three";
+  EXPECT_EQ(snap.messages.front().received, 300);
+  EXPECT_EQ(snap.unread_totals.at("a@example.com"), 3) << "the badge shows the cap";
+  EXPECT_EQ(snap.conversation_unread.at({"a@example.com", "b@example.com"}), 3);
+  int64_t backlog = 0;
+  ASSERT_TRUE(store_->backlog(backlog).ok());
+  EXPECT_EQ(backlog, 3);
+
+  // Pushed but still unread counts too: a fourth message drops the oldest of those,
+  // keeping the batch it was notified in.
+  ASSERT_TRUE(store_->commitBatch(plan(snap, 1), 10'000).ok());
+  publish("c@example.com", "m6", 20'000);
+  EXPECT_EQ(metrics().value("vapush_unread_dropped_total") - dropped_before, 3);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE read=3 AND notified_batch=1"), 1);
+  ASSERT_TRUE(store_->loadSnapshot(30'000, 1000, snap).ok());
+  EXPECT_EQ(snap.unread_totals.at("a@example.com"), 3);
+
+  // Dropped messages are pruned with the rest.
+  int deleted = 0;
+  ASSERT_TRUE(store_->prune(1'000'000, deleted).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE read=3"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE body='m6'"), 1);
+}
+
+TEST_F(StorageBoundsTest, CapDropsNothingAndCountsNothingWhenTheCommitFails) {
+  max_unread_ = 1;
+  publish("b@example.com", "first", 100);
+  ASSERT_TRUE(db_->exec("CREATE TRIGGER refuse BEFORE INSERT ON unread_message "
+                        "WHEN NEW.body='boom' BEGIN SELECT RAISE(ABORT, 'injected'); END")
+                  .ok());
+  const double dropped_before = metrics().value("vapush_unread_dropped_total");
+  auto record = [&](const std::string& body, TimeMs at) {
+    PublishRecord r;
+    r.device = phone_;
+    r.has_message = true;
+    r.message.conversation = "b@example.com";
+    r.message.body = body;
+    r.message.message_time = r.message.received = at;
+    return r;
+  };
+  std::vector<PublishRecord> v{record("second", 200), record("boom", 300)};
+  IntakeStore intake(*db_);
+  intake.setMaxUnreadPerUser(1);
+  EXPECT_FALSE(intake.store(v).ok());
+  EXPECT_EQ(metrics().value("vapush_unread_dropped_total"), dropped_before);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE read=0 AND body='first'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message"), 1);
+}
+
+TEST_F(StorageBoundsTest, CapQueryWalksOnlyTheUsersUnreadIndex) {
+  const std::string plan = queryPlan(*db_, IntakeStore::kDropOverCapSql);
+  EXPECT_NE(plan.find("USING COVERING INDEX unread_open_by_user (user=?)"), std::string::npos)
+      << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << "no sort: " << plan;
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
 
