@@ -31,7 +31,7 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
   Status s = db_.exec("BEGIN");
   if (!s.ok()) return s;
   Statement& st = db_.prepare(
-      "SELECT id, user, conversation, sender, sender_nick, category, body, message_time, "
+      "SELECT id, user, conversation, sender, sender_nick, category, '', message_time, "
       "received, device_id, dedupe_key, read FROM unread_message "
       "WHERE notified_batch=0 AND received<=? ORDER BY received, id LIMIT ?");
   st.reset().bind(1, cutoff).bind(2, static_cast<int64_t>(limit));
@@ -43,7 +43,7 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
     m.sender = st.text(3);
     m.sender_nick = st.text(4);
     m.category = categoryFromString(st.text(5)).value_or(Category::Chat);
-    m.body = st.text(6);
+    // No body (tick.h): bodies of pushed messages are read at commit, by id.
     m.message_time = st.int64(7);
     m.received = st.int64(8);
     m.device_id = st.int64(9);
@@ -130,7 +130,7 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
           s = seq.status("advance batch sequence");
         }
       }
-      if (s.ok()) s = commitChunk(chunks[i], o.batch, now);
+      if (s.ok()) s = commitChunk(chunks[i], o, now);
       return s;
     });
     if (!s.ok()) return s;
@@ -138,16 +138,23 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
   return Status::success();
 }
 
-Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, TimeMs now) {
+Status NotificationStore::commitChunk(const OutcomeChunk& o, const BatchOutcome& outcome,
+                                      TimeMs now) {
+  const int64_t batch = outcome.batch;
   Status s = Status::success();
   for (const PushRequest* push : o.pushes) {
     const PushRequest& p = *push;
     if (!s.ok()) return s;
+    // ?19: the message whose stored body the push shows (0: none, keep ?10).
     Statement& st = db_.prepare(
         "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
         "category, title, body, badge, unread, language, oldest_message_time, batch, "
-        "created, updated, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "created, updated, kind) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+        "coalesce(nullif((SELECT body FROM unread_message WHERE id=?19), ''), ?10),"
+        "?11,?12,?13,?14,?15,?16,?17,?18)");
+    const auto preview = outcome.preview_message.find(p.id);
     st.reset()
+        .bind(19, preview == outcome.preview_message.end() ? int64_t{0} : preview->second)
         .bind(1, p.id)
         .bind(2, p.device)
         .bind(3, p.user)
@@ -176,7 +183,9 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, Time
         "INSERT OR IGNORE INTO sys_cs_message_notification(sys_id, user, device, "
         "conversation, sender, category, body, message_time, batch, state, attempts, "
         "last_error, provider_id, sys_created_on, sys_updated_on, sent_on, message_id, "
-        "push_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "push_id) VALUES (?1,?2,?3,?4,?5,?6,"
+        "CASE WHEN ?7='' THEN coalesce((SELECT body FROM unread_message WHERE id=?17), '') "
+        "ELSE ?7 END,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)");
     st.reset()
         .bind(1, r.sys_id)
         .bind(2, r.user)

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "plugin/metrics.h"
+#include "plugin/presence.h"
+#include "plugin/tick_planner.h"
 #include "storage/intake_store.h"
 #include "storage/notification_store.h"
 #include "tests/unit/storage/notification_store_fixture.h"
@@ -182,6 +184,91 @@ TEST_F(StorageBoundsTest, CapQueryWalksOnlyTheUsersUnreadIndex) {
       << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << "no sort: " << plan;
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+}
+
+class UtcZones : public TimeZones {
+ public:
+  std::optional<int> utcOffsetMinutes(std::string_view, TimeMs) override { return 0; }
+};
+
+TEST_F(StorageBoundsTest, SnapshotCarriesNoBodiesPushedMessagesGetThemAtCommit) {
+  SqliteDeviceRepository devices(*db_);
+  SqlitePreferencesRepository preferences(*db_);
+  auto addUser = [&](const std::string& user, const Preferences& prefs) {
+    Device d = phone_;
+    d.id = 0;
+    d.user = user;
+    d.node = "node-" + user;
+    d.token = std::string(64, user[0]);
+    EXPECT_TRUE(devices.add(d).ok());
+    EXPECT_TRUE(preferences.save(user, prefs).ok());
+    return d;
+  };
+  Preferences quiet;  // quiet hours 00:00-02:00 UTC, the tick runs at 01:00: held
+  quiet.quiet_hours = QuietHours{0, 120, "UTC"};
+  Preferences no_preview;
+  no_preview.preview = false;
+  const Device held = addUser("h@example.com", quiet);
+  const Device hidden = addUser("p@example.com", no_preview);
+  auto publishTo = [&](const Device& d, const std::string& body, TimeMs at) {
+    PublishRecord r;
+    r.device = d;
+    r.device.last_publish = at;
+    r.has_message = true;
+    r.message.conversation = "b@example.com";
+    r.message.sender = "b@example.com/r";
+    r.message.body = body;
+    r.message.message_time = r.message.received = at;
+    std::vector<PublishRecord> v{r};
+    ASSERT_TRUE(IntakeStore(*db_).store(v).ok());
+  };
+  publish("b@example.com", "first text", 100);
+  publish("b@example.com", "second text", 200);
+  publishTo(held, "held text", 300);
+  publishTo(hidden, "hidden text", 400);
+
+  const TimeMs now = 3'600'000;
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(now, 1000, snap).ok());
+  ASSERT_EQ(snap.messages.size(), 4u);
+  for (const auto& m : snap.messages) EXPECT_EQ(m.body, "") << m.id;
+
+  BatchingConfig batching;
+  PresenceTracker presence;  // nobody online
+  UtcZones zones;
+  int ids = 0;
+  PlannerContext ctx{batching, presence, zones, [&] {
+                       std::string id = std::to_string(++ids);
+                       return std::string(32 - id.size(), 'e') + id;
+                     }};
+  int64_t batch = 0;
+  ASSERT_TRUE(store_->nextBatchId(batch).ok());
+  const BatchOutcome o = planTick(snap, now, batch, ctx);
+  ASSERT_EQ(o.held.size(), 1u);
+  ASSERT_EQ(o.pushes.size(), 2u);
+  ASSERT_TRUE(store_->commitBatch(o, now).ok());
+
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  ASSERT_TRUE(store_->duePushes(now, 10, due, attempts).ok());
+  ASSERT_EQ(due.size(), 2u);
+  std::map<std::string, std::string> body_of;
+  for (const auto& p : due) body_of[p.user] = p.body;
+  EXPECT_EQ(body_of["a@example.com"], "second text") << "the last message, read by id";
+  EXPECT_EQ(body_of["p@example.com"], "1 new message") << "previews off: no text";
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE "
+                  "(body='first text' AND user='a@example.com') OR "
+                  "(body='second text' AND user='a@example.com') OR "
+                  "(body='hidden text' AND user='p@example.com')"),
+            3)
+      << "rows keep their message's body";
+  EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE "
+                  "user='h@example.com'"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM unread_message WHERE body='held text' AND "
+                  "notified_batch=0"),
+            1)
+      << "held for the next tick, body kept in storage";
 }
 
 }  // namespace
