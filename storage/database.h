@@ -23,7 +23,9 @@ class Database {
   static constexpr int kSchemaVersion = 5;
 
   // Opens (creating if needed) and migrates the database. On failure returns nullptr and
-  // fills `error` with a message naming the file.
+  // fills `error` with a message naming the file. A database this process may only read
+  // (write-protected file or directory, read-only mount) is refused, untouched. Writes
+  // refused later (the disk remounted read-only) fail with a Transient status.
   // `schema_version` below the current one is for upgrade tests only.
   static std::unique_ptr<Database> open(const std::string& path, std::string& error,
                                         int schema_version = kSchemaVersion);
