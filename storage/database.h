@@ -86,6 +86,21 @@ class Statement {
   int rc_ = SQLITE_OK;
 };
 
+// Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails. Inside a
+// transaction the caller opened, `fn` just runs as part of it (the caller commits).
+template <typename Fn>
+Status inTransaction(Database& db, Fn&& fn) {
+  if (!sqlite3_get_autocommit(db.handle())) return fn();
+  Status s = db.begin();
+  if (!s.ok()) return s;
+  s = fn();
+  if (!s.ok()) {
+    db.rollback();
+    return s;
+  }
+  return db.commit();
+}
+
 // Maps an SQLite result code onto a Status.
 Status statusFromSqlite(int rc, std::string_view what, sqlite3* db);
 
