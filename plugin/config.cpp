@@ -258,7 +258,7 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   if (const auto l = root["limits"]) {
     onlyKeys(l, "limits",
              {"max_devices_per_user", "max_registrations_per_minute", "max_stanza_bytes",
-              "new_fpush_devices_per_minute"});
+              "new_fpush_devices_per_minute", "max_unread_per_user"});
     c.limits.max_devices_per_user = static_cast<int>(
         integer(l, "max_devices_per_user", "limits", c.limits.max_devices_per_user, 1, 1000));
     c.limits.max_registrations_per_minute =
@@ -267,6 +267,8 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
     c.limits.new_fpush_devices_per_minute =
         static_cast<int>(integer(l, "new_fpush_devices_per_minute", "limits",
                                  c.limits.new_fpush_devices_per_minute, 1, 100000));
+    c.limits.max_unread_per_user = static_cast<int>(
+        integer(l, "max_unread_per_user", "limits", c.limits.max_unread_per_user, 1, 1'000'000));
     c.limits.max_stanza_bytes = static_cast<size_t>(
         integer(l, "max_stanza_bytes", "limits", static_cast<int64_t>(c.limits.max_stanza_bytes),
                 static_cast<int64_t>(kMinStanzaBytes), 16 << 20));

@@ -121,6 +121,10 @@ struct LimitsConfig {
   // New devices fpush-style publishes may create, per publishing domain and minute; more
   // are answered `wait` (resource-constraint) and created by a later publish.
   int new_fpush_devices_per_minute = 60;
+  // Unread messages kept per user; storing one more drops the oldest (not pushed, no
+  // longer in the badge, counted in vapush_unread_dropped_total). At the cap the badge
+  // shows this number.
+  int max_unread_per_user = 1000;
   // Largest stanza accepted from the server; a larger one is skipped alone (an IQ is
   // answered policy-violation) and the link stays up. ejabberd and Prosody cap c2s stanzas
   // at 256 KiB by default and a publish carries a whole message body plus about 1 KiB, so

@@ -56,7 +56,9 @@ class DaemonObserver : public xmpp::Observer {
         intake_(db),
         notifications_(db),
         clock_(clock),
-        categorize_(std::move(categorize)) {}
+        categorize_(std::move(categorize)) {
+    intake_.setMaxUnreadPerUser(static_cast<size_t>(config.limits.max_unread_per_user));
+  }
 
   void onLinkState(bool connected) override {
     connected_ = connected;
@@ -97,6 +99,7 @@ class DaemonObserver : public xmpp::Observer {
     if (s.ok()) s = notifications_.markSeen(seen_, seen_changed);
     if (s.ok()) s = db_.commit();
     commits_.record("forwarded", clock_.nowMs(), s);
+    intake_.endTransaction(s.ok());
     if (!s.ok()) {
       db_.rollback();
       retry_at_ = clock_.nowMs() + 1'000;
@@ -327,6 +330,7 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   if (publish_keys.created) log::info("publish_key.created", {{"file", publish_keys.file}});
   SqliteDeviceRepository devices(*db);
   IntakeStore store(*db);
+  store.setMaxUnreadPerUser(static_cast<size_t>(config.limits.max_unread_per_user));
   PublishIntake intake(config, devices, crypto, clock, [&config](const std::string& bare) {
     return categorizeWith(config.agents, bare);
   });

@@ -125,6 +125,8 @@ Metrics& metrics() {
     r->describe("vapush_presences_total", T::Counter, "Presences received.");
     r->describe("vapush_xmpp_connected", T::Gauge, "1 when the component link is up.");
     r->describe("vapush_unread_backlog", T::Gauge, "Unread messages not yet notified.");
+    r->describe("vapush_unread_dropped_total", T::Counter,
+                "Oldest unread messages dropped at limits.max_unread_per_user.");
     r->describe("vapush_tick_duration_seconds", T::Histogram, "Batch tick duration.",
                 {0.001, 0.01, 0.1, 0.5, 1, 5, 30});
     r->describe("vapush_tick_rows_total", T::Counter, "Notification rows written by ticks.");

@@ -13,7 +13,10 @@ namespace vapush {
 
 // Everything one tick looks at, loaded in one read transaction.
 struct TickSnapshot {
-  std::vector<UnreadMessage> messages;                 // not yet notified, oldest first
+  // Not yet notified, oldest first. Storage leaves their bodies out (body empty): most
+  // are held, suppressed or only counted, and held messages come back every tick. The
+  // bodies of what is pushed are read when the outcome is committed (preview_message).
+  std::vector<UnreadMessage> messages;
   std::map<std::string, std::vector<Device>> devices;  // by user (those with messages)
   std::map<std::string, Preferences> preferences;      // by user (those with messages)
   std::map<std::string, int> unread_totals;            // by user: messages not read
@@ -36,6 +39,10 @@ struct BatchOutcome {
   std::vector<PushRequest> pushes;
   std::vector<int64_t> consumed;  // unread_message ids marked notified by this batch
   std::vector<int64_t> held;      // ids left for a later tick (quiet hours: hold)
+  // Alert push id -> the message whose text it shows (previews on). commitBatch writes
+  // that message's stored body as the push's body, unless it is empty (then the push
+  // keeps its body as planned: "N new messages"). Rows get their message's body too.
+  std::map<std::string, int64_t> preview_message;
   // Badge now planned for each device (alert pushes and badge updates).
   std::vector<std::pair<int64_t, int>> device_badges;
   // read_changed entries handled (cleared unless the counter moved on meanwhile).

@@ -236,7 +236,9 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
                         countOf(snap.conversation_unread, std::make_pair(p.user, p.conversation)));
     p.category = last.category;
     p.title = pushTitle(last);
+    // Storage snapshots carry no bodies: the text comes in at commit (preview_message).
     p.body = pushBody(last, in_push, preview_of_push[i]);
+    if (preview_of_push[i]) out.preview_message[p.id] = last.id;
     if (p.badge < p.unread) p.badge = p.unread;
   }
   // Every device that shares a pushed token now shows that push's badge.

@@ -57,6 +57,17 @@ std::unique_ptr<Database> Database::open(const std::string& path, std::string& e
     sqlite3_close(raw);
     return nullptr;
   }
+  if (sqlite3_db_readonly(raw, "main") == 1) {
+    // SQLite falls back to read-only when the file is write-protected; every write
+    // would then fail (and publishes be answered `wait`) until someone noticed. A
+    // read-only directory fails the same way, later, on the WAL index. Refuse at once.
+    error = path +
+            ": database is read-only: vapush must be able to write the file and its "
+            "directory (check owner and permissions, and that the file system is mounted "
+            "read-write)";
+    sqlite3_close(raw);
+    return nullptr;
+  }
   std::unique_ptr<Database> db(new Database(raw, path));
   sqlite3_busy_timeout(raw, 2000);
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it

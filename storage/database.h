@@ -20,10 +20,12 @@ class Statement;
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens (creating if needed) and migrates the database. On failure returns nullptr and
-  // fills `error` with a message naming the file.
+  // fills `error` with a message naming the file. A database this process may only read
+  // (write-protected file or directory, read-only mount) is refused, untouched. Writes
+  // refused later (the disk remounted read-only) fail with a Transient status.
   // `schema_version` below the current one is for upgrade tests only.
   static std::unique_ptr<Database> open(const std::string& path, std::string& error,
                                         int schema_version = kSchemaVersion);
@@ -83,6 +85,21 @@ class Statement {
   sqlite3_stmt* stmt_;
   int rc_ = SQLITE_OK;
 };
+
+// Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails. Inside a
+// transaction the caller opened, `fn` just runs as part of it (the caller commits).
+template <typename Fn>
+Status inTransaction(Database& db, Fn&& fn) {
+  if (!sqlite3_get_autocommit(db.handle())) return fn();
+  Status s = db.begin();
+  if (!s.ok()) return s;
+  s = fn();
+  if (!s.ok()) {
+    db.rollback();
+    return s;
+  }
+  return db.commit();
+}
 
 // Maps an SQLite result code onto a Status.
 Status statusFromSqlite(int rc, std::string_view what, sqlite3* db);

@@ -2,6 +2,7 @@
 // Group commit of publishes into device / unread_message.
 #include "storage/intake_store.h"
 
+#include "plugin/metrics.h"
 #include "storage/sqlite_repositories.h"
 
 namespace vapush {
@@ -40,9 +41,7 @@ Status IntakeStore::storeForwarded(UnreadMessage& m) {
 
 Status IntakeStore::insertMessage(UnreadMessage& m) {
   Status s;
-  Statement& dup = db_.prepare(
-      "SELECT id FROM unread_message WHERE user=? AND conversation=? AND body=? AND received>=? "
-      "AND device_id<>? LIMIT 1");
+  Statement& dup = db_.prepare(kDedupeLookupSql);
   dup.reset()
       .bind(1, m.user)
       .bind(2, m.conversation)
@@ -73,8 +72,27 @@ Status IntakeStore::insertMessage(UnreadMessage& m) {
       .bind(10, m.dedupe_key)
       .step();
   s = ins.status("insert unread message");
-  if (s.ok()) m.id = sqlite3_last_insert_rowid(db_.handle());
+  if (!s.ok()) return s;
+  m.id = sqlite3_last_insert_rowid(db_.handle());
+  return dropOverCap(m.user);
+}
+
+Status IntakeStore::dropOverCap(const std::string& user) {
+  if (max_unread_per_user_ == 0) return Status::success();
+  // The partial index unread_open_by_user holds exactly the user's unread messages in
+  // time order: skipping the newest `max` costs that many index entries, nothing more.
+  Statement& st = db_.prepare(kDropOverCapSql);
+  st.reset().bind(1, user).bind(2, static_cast<int64_t>(max_unread_per_user_)).step();
+  Status s = st.status("drop unread over the cap");
+  if (s.ok()) dropped_uncommitted_ += sqlite3_changes(db_.handle());
   return s;
+}
+
+void IntakeStore::endTransaction(bool committed) {
+  if (committed && dropped_uncommitted_ > 0) {
+    metrics().inc("vapush_unread_dropped_total", {}, static_cast<double>(dropped_uncommitted_));
+  }
+  dropped_uncommitted_ = 0;
 }
 
 Status IntakeStore::store(std::vector<PublishRecord>& records) {
@@ -85,10 +103,13 @@ Status IntakeStore::store(std::vector<PublishRecord>& records) {
     s = storeOne(r);
     if (!s.ok()) {
       db_.rollback();
+      endTransaction(false);
       return s;
     }
   }
-  return db_.commit();
+  s = db_.commit();
+  endTransaction(s.ok());
+  return s;
 }
 
 }  // namespace vapush

@@ -169,6 +169,27 @@ ALTER TABLE push ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert' CHECK (kind IN ('
 DROP INDEX unread_by_user;
 CREATE INDEX unread_by_conversation ON unread_message(user, conversation, received);
 )sql",
+    // 4 -> 5: bounds.
+    // Batch ids come from a counter that survives pruning (nextBatchId was max(id) + 1
+    // over `batch`, so after a purge ids restarted and a new batch could sort before a
+    // pending push of an older one). It starts above every batch id still referenced.
+    // unread_open_by_user finds a user's unread messages oldest first, in the index
+    // alone (`read` is in it so SQLite sees it as covering), for the per-user cap
+    // (limits.max_unread_per_user): messages dropped at the
+    // cap get read=3, and notified_batch=-1 if no tick had consumed them yet, so they
+    // leave every count and snapshot and are pruned like notified ones.
+    R"sql(
+CREATE TABLE sequence(
+  name TEXT PRIMARY KEY,
+  last INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO sequence(name, last) SELECT 'batch', max(
+  (SELECT coalesce(max(id), 0) FROM batch),
+  (SELECT coalesce(max(batch), 0) FROM push),
+  (SELECT coalesce(max(batch), 0) FROM sys_cs_message_notification),
+  (SELECT coalesce(max(notified_batch), 0) FROM unread_message));
+CREATE INDEX unread_open_by_user ON unread_message(user, received, read) WHERE read=0;
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -1,29 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tick snapshot, batch commit and the push outbox.
+// Tick snapshot, batch commit, read marks and pruning (the outbox half is
+// notification_outbox.cpp).
 #include "storage/notification_store.h"
 
 #include "plugin/tick_chunks.h"
 #include "storage/sqlite_repositories.h"
 
 namespace vapush {
-namespace {
-
-// Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails. Inside a
-// transaction the caller opened, `fn` just runs as part of it (the caller commits).
-template <typename Fn>
-Status inTransaction(Database& db, Fn&& fn) {
-  if (!sqlite3_get_autocommit(db.handle())) return fn();
-  Status s = db.begin();
-  if (!s.ok()) return s;
-  s = fn();
-  if (!s.ok()) {
-    db.rollback();
-    return s;
-  }
-  return db.commit();
-}
-
-}  // namespace
 
 Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot& out) {
   out = TickSnapshot{};
@@ -31,7 +14,7 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
   Status s = db_.exec("BEGIN");
   if (!s.ok()) return s;
   Statement& st = db_.prepare(
-      "SELECT id, user, conversation, sender, sender_nick, category, body, message_time, "
+      "SELECT id, user, conversation, sender, sender_nick, category, '', message_time, "
       "received, device_id, dedupe_key, read FROM unread_message "
       "WHERE notified_batch=0 AND received<=? ORDER BY received, id LIMIT ?");
   st.reset().bind(1, cutoff).bind(2, static_cast<int64_t>(limit));
@@ -43,7 +26,7 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
     m.sender = st.text(3);
     m.sender_nick = st.text(4);
     m.category = categoryFromString(st.text(5)).value_or(Category::Chat);
-    m.body = st.text(6);
+    // No body (tick.h): bodies of pushed messages are read at commit, by id.
     m.message_time = st.int64(7);
     m.received = st.int64(8);
     m.device_id = st.int64(9);
@@ -95,7 +78,11 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
 }
 
 Status NotificationStore::nextBatchId(int64_t& id) {
-  Statement& st = db_.prepare("SELECT coalesce(max(id), 0) + 1 FROM batch");
+  // The counter survives pruning (migration 5); `batch` itself only guards a counter
+  // that is somehow behind.
+  Statement& st = db_.prepare(
+      "SELECT max(coalesce((SELECT last FROM sequence WHERE name='batch'), 0), "
+      "coalesce((SELECT max(id) FROM batch), 0)) + 1");
   id = st.reset().step() ? st.int64(0) : 1;
   st.reset();
   return st.status("next batch id");
@@ -118,8 +105,15 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
             .bind(5, static_cast<int64_t>(o.pushes.size()))
             .step();
         s = batch.status("insert batch");
+        if (s.ok()) {
+          Statement& seq = db_.prepare(
+              "INSERT INTO sequence(name, last) VALUES ('batch', ?) "
+              "ON CONFLICT(name) DO UPDATE SET last=max(last, excluded.last)");
+          seq.reset().bind(1, o.batch).step();
+          s = seq.status("advance batch sequence");
+        }
       }
-      if (s.ok()) s = commitChunk(chunks[i], o.batch, now);
+      if (s.ok()) s = commitChunk(chunks[i], o, now);
       return s;
     });
     if (!s.ok()) return s;
@@ -127,16 +121,23 @@ Status NotificationStore::commitBatch(const BatchOutcome& o, TimeMs now) {
   return Status::success();
 }
 
-Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, TimeMs now) {
+Status NotificationStore::commitChunk(const OutcomeChunk& o, const BatchOutcome& outcome,
+                                      TimeMs now) {
+  const int64_t batch = outcome.batch;
   Status s = Status::success();
   for (const PushRequest* push : o.pushes) {
     const PushRequest& p = *push;
     if (!s.ok()) return s;
+    // ?19: the message whose stored body the push shows (0: none, keep ?10).
     Statement& st = db_.prepare(
         "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
         "category, title, body, badge, unread, language, oldest_message_time, batch, "
-        "created, updated, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "created, updated, kind) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+        "coalesce(nullif((SELECT body FROM unread_message WHERE id=?19), ''), ?10),"
+        "?11,?12,?13,?14,?15,?16,?17,?18)");
+    const auto preview = outcome.preview_message.find(p.id);
     st.reset()
+        .bind(19, preview == outcome.preview_message.end() ? int64_t{0} : preview->second)
         .bind(1, p.id)
         .bind(2, p.device)
         .bind(3, p.user)
@@ -165,7 +166,9 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, Time
         "INSERT OR IGNORE INTO sys_cs_message_notification(sys_id, user, device, "
         "conversation, sender, category, body, message_time, batch, state, attempts, "
         "last_error, provider_id, sys_created_on, sys_updated_on, sent_on, message_id, "
-        "push_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "push_id) VALUES (?1,?2,?3,?4,?5,?6,"
+        "CASE WHEN ?7='' THEN coalesce((SELECT body FROM unread_message WHERE id=?17), '') "
+        "ELSE ?7 END,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)");
     st.reset()
         .bind(1, r.sys_id)
         .bind(2, r.user)
@@ -210,158 +213,6 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, Time
     s = st.status("clear read change");
   }
   return s;
-}
-
-Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRequest>& out,
-                                    std::vector<int>& attempts, std::vector<PushOutcome>* dropped) {
-  out.clear();
-  attempts.clear();
-  if (dropped != nullptr) dropped->clear();
-  // Walks the partial push_due index (pending, not in flight) in next_attempt order; the
-  // per-pair minimum is one lookup in push_pending_pair. In-flight pushes are not read.
-  // The token is the device's current one, not the one the push was planned with: a
-  // device that re-registered with a new token gets its queued pushes and retries there.
-  // The device's protocol and device id pick the payload of a `push_style: wake` app;
-  // they never change for a device row (its identity), so they are read, not copied.
-  Statement& st = db_.prepare(
-      "SELECT p.id, p.device, p.user, p.app, p.platform, d.token, p.conversation, p.category, "
-      "p.title, p.body, p.badge, p.unread, p.language, p.oldest_message_time, p.batch, "
-      "p.attempts, d.enabled, p.kind, d.protocol, d.device_id FROM push p "
-      "LEFT JOIN device d ON d.id=p.device "
-      "WHERE p.state='pending' AND p.in_flight=0 AND p.next_attempt<=? AND p.batch=(SELECT "
-      "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
-      "q.state='pending') ORDER BY p.next_attempt LIMIT ?");
-  st.reset().bind(1, now).bind(2, static_cast<int64_t>(limit));
-  while (st.step()) {
-    if (st.isNull(16) || st.int64(16) == 0) {
-      // Removed or disabled since it was planned: nothing more goes to it.
-      if (dropped != nullptr) {
-        dropped->push_back(PushOutcome{st.text(0), RowState::Suppressed,
-                                       static_cast<int>(st.int64(15)), 0, "",
-                                       st.isNull(16) ? "device_removed" : "device_disabled"});
-      }
-      continue;
-    }
-    PushRequest p;
-    p.id = st.text(0);
-    p.device = st.int64(1);
-    p.user = st.text(2);
-    p.app = st.text(3);
-    p.platform = platformFromString(st.text(4)).value_or(Platform::Apns);
-    p.token = st.text(5);
-    p.conversation = st.text(6);
-    p.category = categoryFromString(st.text(7)).value_or(Category::Chat);
-    p.title = st.text(8);
-    p.body = st.text(9);
-    p.badge = static_cast<int>(st.int64(10));
-    p.unread = static_cast<int>(st.int64(11));
-    p.language = st.text(12);
-    p.oldest_message_time = st.int64(13);
-    p.batch = st.int64(14);
-    attempts.push_back(static_cast<int>(st.int64(15)));
-    p.kind = pushKindFromString(st.text(17)).value_or(PushKind::Alert);
-    p.protocol = protocolFromString(st.text(18)).value_or(Protocol::Manual);
-    p.device_key = st.text(19);
-    out.push_back(std::move(p));
-  }
-  return st.status("due pushes");
-}
-
-Status NotificationStore::markInFlight(const std::vector<std::string>& push_ids) {
-  if (push_ids.empty()) return Status::success();
-  return inTransaction(db_, [&]() -> Status {
-    Statement& st = db_.prepare("UPDATE push SET in_flight=1 WHERE id=?");
-    for (const auto& id : push_ids) {
-      st.reset().bind(1, id).step();
-      Status s = st.status("mark in flight");
-      if (!s.ok()) return s;
-    }
-    return Status::success();
-  });
-}
-
-Status NotificationStore::releaseInFlight() {
-  Statement& st = db_.prepare("UPDATE push SET in_flight=0 WHERE in_flight<>0");
-  st.reset().step();
-  return st.status("release in flight");
-}
-
-Status NotificationStore::nextDue(std::optional<TimeMs>& when) {
-  Statement& st = db_.prepare(
-      "SELECT next_attempt FROM push p WHERE state='pending' AND in_flight=0 AND batch=(SELECT "
-      "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
-      "q.state='pending') ORDER BY next_attempt LIMIT 1");
-  when.reset();
-  if (st.reset().step()) when = st.int64(0);
-  st.reset();
-  return st.status("next due");
-}
-
-Status NotificationStore::recordResult(const std::string& push_id, RowState state, int attempts,
-                                       TimeMs next_attempt, const std::string& provider_id,
-                                       const std::string& error, TimeMs now) {
-  return recordResults({PushOutcome{push_id, state, attempts, next_attempt, provider_id, error}},
-                       now);
-}
-
-Status NotificationStore::recordResults(const std::vector<PushOutcome>& outcomes, TimeMs now) {
-  if (outcomes.empty()) return Status::success();
-  return inTransaction(db_, [&]() -> Status {
-    Statement& p = db_.prepare(
-        "UPDATE push SET state=?, attempts=?, next_attempt=?, provider_id=?, last_error=?, "
-        "updated=?, in_flight=0 WHERE id=?");
-    Statement& r = db_.prepare(
-        "UPDATE sys_cs_message_notification SET state=?, attempts=?, provider_id=?, "
-        "last_error=?, sys_updated_on=?, sent_on=? WHERE push_id=? AND state='pending'");
-    for (const auto& o : outcomes) {
-      p.reset()
-          .bind(1, toString(o.state))
-          .bind(2, int64_t{o.attempts})
-          .bind(3, o.next_attempt)
-          .bind(4, o.provider_id)
-          .bind(5, o.error)
-          .bind(6, now)
-          .bind(7, o.push_id)
-          .step();
-      Status s = p.status("update push");
-      if (!s.ok()) return s;
-      r.reset()
-          .bind(1, toString(o.state))
-          .bind(2, int64_t{o.attempts})
-          .bind(3, o.provider_id)
-          .bind(4, o.error)
-          .bind(5, now)
-          .bind(6, o.state == RowState::Sent ? now : 0)
-          .bind(7, o.push_id)
-          .step();
-      s = r.status("update notification rows");
-      if (!s.ok()) return s;
-    }
-    return Status::success();
-  });
-}
-
-Status NotificationStore::expireBefore(TimeMs cutoff, TimeMs now, int& expired) {
-  expired = 0;
-  // A push in flight is left alone until its result is recorded (it may be delivered; and
-  // while it is pending, the next batch of its conversation waits behind it).
-  return inTransaction(db_, [&]() -> Status {
-    Statement& r = db_.prepare(
-        "UPDATE sys_cs_message_notification SET state='expired', sys_updated_on=?, "
-        "last_error='expired before delivery' WHERE state='pending' AND push_id IN "
-        "(SELECT id FROM push WHERE state='pending' AND in_flight=0 AND "
-        "oldest_message_time<?)");
-    r.reset().bind(1, now).bind(2, cutoff).step();
-    Status s = r.status("expire rows");
-    if (!s.ok()) return s;
-    Statement& p = db_.prepare(
-        "UPDATE push SET state='expired', updated=?, last_error='expired before delivery' "
-        "WHERE state='pending' AND in_flight=0 AND oldest_message_time<?");
-    p.reset().bind(1, now).bind(2, cutoff).step();
-    s = p.status("expire pushes");
-    expired = sqlite3_changes(db_.handle());
-    return s;
-  });
 }
 
 Status NotificationStore::markRead(const std::string& user, const std::string& conversation,

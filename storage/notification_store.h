@@ -35,9 +35,12 @@ class NotificationStore {
   explicit NotificationStore(Database& db) : db_(db) {}
 
   // Messages received at or before `cutoff` and not yet notified (at most `limit`), with
-  // their users' devices, preferences and unread totals.
+  // their users' devices, preferences and unread totals. Without bodies: commitBatch
+  // reads the bodies of what is pushed (TickSnapshot::messages).
   Status loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot& out);
-  // Next batch id (max + 1); ids are only taken when commitBatch succeeds.
+  // Next batch id: one more than any batch ever committed, also after prune() deleted
+  // the batch rows (a persistent counter). Ids are only taken when commitBatch writes
+  // the batch record (its first chunk).
   Status nextBatchId(int64_t& id);
   // Writes rows, pushes, the consumed marks, device badges and read-change marks, plus
   // the batch record, in chunks of about commitChunkRows() rows + pushes, one
@@ -98,7 +101,9 @@ class NotificationStore {
  private:
   // Upserts user_state: seen_until at least `seen_until`; read_changed bumped if `changed`.
   Status noteReadChange(const std::string& user, TimeMs seen_until, bool changed = true);
-  Status commitChunk(const OutcomeChunk& chunk, int64_t batch, TimeMs now);  // in a transaction
+  // One chunk of `outcome`, in a transaction; push and row bodies of messages the
+  // snapshot left out are read here by id (tick.h).
+  Status commitChunk(const OutcomeChunk& chunk, const BatchOutcome& outcome, TimeMs now);
   Database& db_;
   size_t commit_chunk_rows_ = kDefaultCommitChunkRows;
 };

@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "storage/intake_store.h"
 #include "storage/notification_store.h"
@@ -51,6 +55,7 @@ class NotificationStoreTest : public ::testing::Test {
     r.message.message_time = r.message.received = at;
     std::vector<PublishRecord> v{r};
     IntakeStore intake(*db_);
+    intake.setMaxUnreadPerUser(max_unread_);
     ASSERT_TRUE(intake.store(v).ok());
   }
   int64_t count(const std::string& sql) {
@@ -102,6 +107,7 @@ class NotificationStoreTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
   std::unique_ptr<NotificationStore> store_;
   Device phone_;
+  size_t max_unread_ = 0;  // publish()'s limits.max_unread_per_user (0 = no cap)
 };
 
 }  // namespace vapush

@@ -21,7 +21,8 @@ TEST_F(NotificationStoreTest, SnapshotHasMessagesDevicesAndBadge) {
   TickSnapshot snap;
   ASSERT_TRUE(store_->loadSnapshot(250, 1000, snap).ok());
   ASSERT_EQ(snap.messages.size(), 2u) << "only messages received before the cutoff";
-  EXPECT_EQ(snap.messages[0].body, "one");
+  EXPECT_EQ(snap.messages[0].sender, "b@example.com/r");
+  EXPECT_EQ(snap.messages[0].body, "") << "bodies are read at commit, for what is pushed";
   EXPECT_EQ(snap.devices.at("a@example.com").size(), 1u);
   EXPECT_TRUE(snap.preferences.at("a@example.com").virtual_agent);
   EXPECT_EQ(snap.unread_totals.at("a@example.com"), 3);

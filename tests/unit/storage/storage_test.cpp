@@ -257,32 +257,6 @@ TEST_F(StorageTest, IntakeCreatesFpushDeviceOnce) {
   EXPECT_EQ(count(*db_, "SELECT count(*) FROM unread_message"), 2);
 }
 
-TEST_F(StorageTest, ReadOnlyDatabaseIsTransientAndLosesNothing) {
-  SqliteDeviceRepository repo(*db_);
-  Device phone = device("a@example.com", "node-phone");
-  ASSERT_TRUE(repo.add(phone).ok());
-  IntakeStore store(*db_);
-  std::vector<PublishRecord> first = {record(phone, "b@example.com", "kept", 1000)};
-  ASSERT_TRUE(store.store(first).ok());
-  db_.reset();
-
-  // Reopen read-only, as when the disk was remounted or permissions changed.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  int rc = sqlite3_exec(raw,
-                        "INSERT INTO unread_message(user, conversation, category, "
-                        "message_time, received) VALUES ('a','b','chat',1,1)",
-                        nullptr, nullptr, nullptr);
-  Status s = statusFromSqlite(rc, "insert", raw);
-  sqlite3_close(raw);
-  EXPECT_EQ(s.code, Status::Code::Transient) << s.message;
-
-  std::string error;
-  db_ = Database::open(path_, error);
-  ASSERT_TRUE(db_) << error;
-  EXPECT_EQ(count(*db_, "SELECT count(*) FROM unread_message WHERE body='kept'"), 1);
-}
-
 TEST_F(StorageTest, PurgeDisabledDeletesOnlyLongDisabledDevicesWithoutPendingPushes) {
   SqliteDeviceRepository repo(*db_);
   const TimeMs day = 24LL * 3600 * 1000, now = 100 * day;
