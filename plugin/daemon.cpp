@@ -87,7 +87,7 @@ class DaemonObserver : public xmpp::Observer {
   void afterReceive() override {
     prunePresence();
     if (copies_.empty() && reads_.empty() && seen_.empty()) return;
-    if (clock_.nowMs() < retry_at_) return;
+    if (clock_.steadyNow() < retry_at_) return;
     size_t seen_changed = 0;
     Status s = db_.begin();
     for (auto& copy : copies_) {
@@ -102,7 +102,7 @@ class DaemonObserver : public xmpp::Observer {
     intake_.endTransaction(s.ok());
     if (!s.ok()) {
       db_.rollback();
-      retry_at_ = clock_.nowMs() + 1'000;
+      retry_at_ = clock_.steadyNow() + std::chrono::seconds(1);
       log::error("forwarded.store_failed", {{"copies", std::to_string(copies_.size())},
                                             {"reads", std::to_string(reads_.size())},
                                             {"users_back", std::to_string(seen_.size())},
@@ -237,10 +237,10 @@ class DaemonObserver : public xmpp::Observer {
     TimeMs until = 0;
   };
   Database& db_;
-  std::vector<UnreadMessage> copies_;   // forwarded copies not yet written
-  std::vector<ReadMark> reads_;         // read marks not yet written
-  std::map<std::string, TimeMs> seen_;  // came-back moments not yet written, by user
-  TimeMs retry_at_ = 0;                 // after a failed write, not before this
+  std::vector<UnreadMessage> copies_;                 // forwarded copies not yet written
+  std::vector<ReadMark> reads_;                       // read marks not yet written
+  std::map<std::string, TimeMs> seen_;                // came-back moments not yet written, by user
+  std::chrono::steady_clock::time_point retry_at_{};  // after a failed write, not before this
   TimeMs next_prune_ = 0;
   IntakeStore intake_;
   NotificationStore notifications_;
