@@ -27,6 +27,9 @@ struct Caller {
   std::string bare;      // lower-case local@domain: the owner of devices and preferences
   std::string domain;    // lower-case domain part
   std::string resource;  // may be empty
+  // The request's xml:lang when it is a plausible BCP 47 tag, else empty: a registration
+  // without a `language` field gives its device this language.
+  std::string lang;
 };
 
 // Parses `from` as local@domain[/resource]. nullopt when there is no local part or

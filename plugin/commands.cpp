@@ -150,7 +150,11 @@ CommandResponse CommandHandler::handle(const CommandRequest& request) {
   purgeExpired();
   CommandResponse response;
   const Command* command = find(request.node);
-  const auto caller = parseCaller(request.from);
+  auto caller = parseCaller(request.from);
+  if (caller && !request.lang.empty() && request.lang.size() <= kMaxLanguageBytes &&
+      !languageProblem(request.lang)) {
+    caller->lang = request.lang;
+  }
   const std::string action = request.action.empty() ? "execute" : request.action;
   if (command == nullptr) {
     response = errorResponse(ErrorType::Cancel, "item-not-found",

@@ -51,6 +51,7 @@ struct CommandRequest {
   std::string action;        // execute | next | complete | prev | cancel | "" (= execute)
   std::string session_id;    // empty on the first request of a command
   std::optional<Form> form;  // submitted jabber:x:data form, if any
+  std::string lang;          // the IQ's xml:lang (the client's language), may be empty
 };
 
 // XEP-0050 §4.4 <note type=...>.

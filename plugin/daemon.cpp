@@ -25,6 +25,7 @@
 #include "plugin/tick_planner.h"
 #include "plugin/time_zone.h"
 #include "push/http_sender.h"
+#include "push/localizer_icu.h"
 #include "storage/database.h"
 #include "storage/instance_lock.h"
 #include "storage/intake_store.h"
@@ -278,7 +279,8 @@ class TestPushes {
 };
 
 std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sender,
-                                         TestPushes& tests, Crypto& crypto, int64_t device_id) {
+                                         TestPushes& tests, Crypto& crypto,
+                                         const Localizer& localizer, int64_t device_id) {
   std::string error;
   auto db = Database::open(config.storage.sqlite, error);
   if (!db) return {503, "{\"error\":\"database unavailable\"}"};
@@ -295,8 +297,11 @@ std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sende
   p.protocol = d.protocol;
   p.device_key = d.device_id;
   p.conversation = config.component.jid;
-  p.title = "vapush";
-  p.body = "Test notification";
+  p.language = resolveLanguage(d.language, "", config.i18n.default_language);
+  p.title_key = text_key::kTestPushTitle;
+  p.title = localizer.text(p.title_key, p.language);
+  p.body_key = text_key::kTestPushBody;
+  p.body = localizer.text(p.body_key, p.language);
   auto result = tests.expect(p.id);
   sender.submit({p});
   if (result.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
@@ -361,6 +366,11 @@ bool checkKeyFiles(const Config& config) {
 int runDaemon(const Config& config, std::atomic<bool>& stop) {
   std::string error;
   if (!checkKeyFiles(config)) return 1;
+  const auto localizer = push::IcuLocalizer::load(config.i18n, error);
+  if (!localizer) {
+    log::error("i18n.catalog_invalid", {{"error", error}});
+    return 2;
+  }
   InstanceLock instance;
   if (!instance.acquire(config.storage.sqlite, error)) {
     log::error("storage.locked", {{"error", error}});
@@ -423,7 +433,9 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   Scheduler scheduler(
       config, *tick_db, clock,
       [&](const TickSnapshot& snapshot, TimeMs now, int64_t batch) {
-        PlannerContext ctx{config.batching, presence, zones, [&] { return crypto.randomHex(16); }};
+        PlannerContext ctx{config.batching, presence,
+                           zones,           [&] { return crypto.randomHex(16); },
+                           localizer.get(), config.i18n.default_language};
         return planTick(snapshot, now, batch, ctx);
       },
       sender.get(),
@@ -438,20 +450,23 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
 
   std::mutex health_mutex;
   std::unique_ptr<Database> health_db;
-  HttpEndpoint http(HttpHandlers{
-      [&observer] { return observer.connected_.load(); },
-      [&]() -> std::string {
-        std::lock_guard<std::mutex> lock(health_mutex);
-        std::string why;
-        if (!health_db) health_db = Database::open(config.storage.sqlite, why);
-        if (!health_db) return why;
-        Status s = health_db->begin();
-        health_db->rollback();
-        return s.ok() ? std::string() : s.message;
-      },
-      [&](int64_t device) { return sendTestPush(config, *sender, test_pushes, crypto, device); },
-      [&scheduler] { return holdsJson(scheduler.holds()); },
-      [&forwarding] { return forwarding.warnings(); }});
+  HttpEndpoint http(HttpHandlers{[&observer] { return observer.connected_.load(); },
+                                 [&]() -> std::string {
+                                   std::lock_guard<std::mutex> lock(health_mutex);
+                                   std::string why;
+                                   if (!health_db)
+                                     health_db = Database::open(config.storage.sqlite, why);
+                                   if (!health_db) return why;
+                                   Status s = health_db->begin();
+                                   health_db->rollback();
+                                   return s.ok() ? std::string() : s.message;
+                                 },
+                                 [&](int64_t device) {
+                                   return sendTestPush(config, *sender, test_pushes, crypto,
+                                                       *localizer, device);
+                                 },
+                                 [&scheduler] { return holdsJson(scheduler.holds()); },
+                                 [&forwarding] { return forwarding.warnings(); }});
   if (!config.http.listen.empty() && !http.start(config.http.listen, error)) {
     log::error("http.start_failed", {{"error", error}});
     return 1;

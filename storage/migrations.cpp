@@ -169,6 +169,15 @@ ALTER TABLE push ADD COLUMN kind TEXT NOT NULL DEFAULT 'alert' CHECK (kind IN ('
 DROP INDEX unread_by_user;
 CREATE INDEX unread_by_conversation ON unread_message(user, conversation, received);
 )sql",
+    // 4 -> 5: languages (plugin/localizer.h). preferences.language is the user's language
+    // for devices registered without one; a push keeps the catalog keys its title and
+    // body came from and the body's arguments (unit-separated), for `localize: device`.
+    R"sql(
+ALTER TABLE preferences ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE push ADD COLUMN title_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE push ADD COLUMN body_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE push ADD COLUMN body_args TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

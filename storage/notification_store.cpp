@@ -23,6 +23,28 @@ Status inTransaction(Database& db, Fn&& fn) {
   return db.commit();
 }
 
+// A push's body arguments in one column, separated by U+001F (unit separator), which
+// never occurs in them (they are numbers and names).
+std::string joinArgs(const std::vector<std::string>& args) {
+  std::string out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) out += '\x1f';
+    out += args[i];
+  }
+  return out;
+}
+
+std::vector<std::string> splitArgs(const std::string& joined) {
+  std::vector<std::string> out;
+  if (joined.empty()) return out;
+  size_t start = 0;
+  for (size_t at; (at = joined.find('\x1f', start)) != std::string::npos; start = at + 1) {
+    out.push_back(joined.substr(start, at - start));
+  }
+  out.push_back(joined.substr(start));
+  return out;
+}
+
 }  // namespace
 
 Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot& out) {
@@ -135,7 +157,8 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, Time
     Statement& st = db_.prepare(
         "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
         "category, title, body, badge, unread, language, oldest_message_time, batch, "
-        "created, updated, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "created, updated, kind, title_key, body_key, body_args) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     st.reset()
         .bind(1, p.id)
         .bind(2, p.device)
@@ -155,6 +178,9 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, int64_t batch, Time
         .bind(16, now)
         .bind(17, now)
         .bind(18, toString(p.kind))
+        .bind(19, p.title_key)
+        .bind(20, p.body_key)
+        .bind(21, joinArgs(p.body_args))
         .step();
     s = st.status("insert push");
   }
@@ -226,7 +252,8 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
   Statement& st = db_.prepare(
       "SELECT p.id, p.device, p.user, p.app, p.platform, d.token, p.conversation, p.category, "
       "p.title, p.body, p.badge, p.unread, p.language, p.oldest_message_time, p.batch, "
-      "p.attempts, d.enabled, p.kind, d.protocol, d.device_id FROM push p "
+      "p.attempts, d.enabled, p.kind, d.protocol, d.device_id, p.title_key, p.body_key, "
+      "p.body_args FROM push p "
       "LEFT JOIN device d ON d.id=p.device "
       "WHERE p.state='pending' AND p.in_flight=0 AND p.next_attempt<=? AND p.batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
@@ -262,6 +289,9 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
     p.kind = pushKindFromString(st.text(17)).value_or(PushKind::Alert);
     p.protocol = protocolFromString(st.text(18)).value_or(Protocol::Manual);
     p.device_key = st.text(19);
+    p.title_key = st.text(20);
+    p.body_key = st.text(21);
+    p.body_args = splitArgs(st.text(22));
     out.push_back(std::move(p));
   }
   return st.status("due pushes");
