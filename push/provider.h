@@ -40,7 +40,8 @@ struct Classified {
 // Retry-After in ms from "120" or an HTTP date (dates are treated as 60 s); 0 if absent.
 int64_t parseRetryAfterMs(const std::string& value);
 
-// Truncates `s` to at most `max_bytes` without splitting a UTF-8 sequence.
+// Truncates `s` to at most `max_bytes` on a grapheme cluster boundary (never splitting a
+// UTF-8 sequence, a letter from its combining marks, or an emoji sequence).
 std::string truncateUtf8(const std::string& s, size_t max_bytes);
 
 // The `account` key p2 puts in its FCM push: lower-case hex SHA-1 of the account's bare
