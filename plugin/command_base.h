@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "plugin/commands.h"
+#include "plugin/test_push.h"
 #include "plugin/text.h"
 
 namespace vapush {
@@ -63,6 +64,10 @@ struct CommandContext {
   // given back to their registrations (plugin/registration.h); empty = random, rotating.
   std::vector<std::string> secret_keys;
   RateWindow registrations;
+  // The self-service test push (plugin/test_push.h): the port, and test-push commands
+  // per user. nullptr = the command answers service-unavailable.
+  TestPusher* test_pusher = nullptr;
+  RateWindow test_pushes;
 };
 
 // One command's logic. Implementations are stateless; per-request state lives in the

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -22,6 +24,7 @@
 #include "plugin/publish_intake.h"
 #include "plugin/read_rules.h"
 #include "plugin/retry.h"
+#include "plugin/test_push.h"
 #include "plugin/tick_planner.h"
 #include "plugin/time_zone.h"
 #include "push/http_sender.h"
@@ -257,16 +260,30 @@ Category categorizeWith(const AgentsConfig& agents, const std::string& bare) {
 class TestPushes {
  public:
   bool claim(const DeliveryResult& r) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = waiting_.find(r.push_id);
-    if (it == waiting_.end()) return false;
-    it->second.set_value(r);
-    waiting_.erase(it);
+    std::function<void(const DeliveryResult&)> done;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (auto it = waiting_.find(r.push_id); it != waiting_.end()) {
+        it->second.set_value(r);
+        waiting_.erase(it);
+        return true;
+      }
+      auto cb = callbacks_.find(r.push_id);
+      if (cb == callbacks_.end()) return false;
+      done = std::move(cb->second);
+      callbacks_.erase(cb);
+    }
+    done(r);
     return true;
   }
   std::future<DeliveryResult> expect(const std::string& id) {
     std::lock_guard<std::mutex> lock(mutex_);
     return waiting_[id].get_future();
+  }
+  // As expect(), for a caller that does not wait: `done` runs on the sender's thread.
+  void expect(const std::string& id, std::function<void(const DeliveryResult&)> done) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    callbacks_[id] = std::move(done);
   }
   void forget(const std::string& id) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -276,6 +293,58 @@ class TestPushes {
  private:
   std::mutex mutex_;
   std::map<std::string, std::promise<DeliveryResult>> waiting_;
+  std::map<std::string, std::function<void(const DeliveryResult&)>> callbacks_;
+};
+
+// A test notification to `d`, in its language (else the user's, else the default).
+PushRequest testPushRequest(const Config& config, const Localizer& localizer, std::string id,
+                            const Device& d, const std::string& user_language) {
+  PushRequest p;
+  p.id = std::move(id);
+  p.device = d.id;
+  p.user = d.user;
+  p.app = d.app;
+  p.platform = d.platform;
+  p.token = d.token;
+  p.protocol = d.protocol;
+  p.device_key = d.device_id;
+  p.conversation = config.component.jid;
+  p.language = resolveLanguage(d.language, user_language, config.i18n.default_language);
+  p.title_key = text_key::kTestPushTitle;
+  p.title = localizer.text(p.title_key, p.language);
+  p.body_key = text_key::kTestPushBody;
+  p.body = localizer.text(p.body_key, p.language);
+  return p;
+}
+
+// The `test-push` command's port: queues the push and returns at once (the XMPP thread
+// never waits on HTTP); the outcome is logged when the provider answers.
+class DaemonTestPusher : public TestPusher {
+ public:
+  DaemonTestPusher(const Config& config, PushSender& sender, TestPushes& tests, Crypto& crypto,
+                   const Localizer& localizer)
+      : config_(config), sender_(sender), tests_(tests), crypto_(crypto), localizer_(localizer) {}
+
+  bool sendTest(const Device& d, const std::string& user_language) override {
+    const bool configured = std::any_of(config_.apps.begin(), config_.apps.end(),
+                                        [&](const AppConfig& a) { return a.name == d.app; });
+    if (!configured) return false;
+    PushRequest p = testPushRequest(config_, localizer_, crypto_.randomHex(16), d, user_language);
+    tests_.expect(p.id, [device = d.id](const DeliveryResult& r) {
+      log::info("push.test", {{"device", std::to_string(device)},
+                              {"outcome", std::string(toString(r.outcome))},
+                              {"via", "test-push"}});
+    });
+    sender_.submit({p});
+    return true;
+  }
+
+ private:
+  const Config& config_;
+  PushSender& sender_;
+  TestPushes& tests_;
+  Crypto& crypto_;
+  const Localizer& localizer_;
 };
 
 std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sender,
@@ -287,21 +356,9 @@ std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sende
   SqliteDeviceRepository devices(*db);
   Device d;
   if (!devices.findById(device_id, d).ok()) return {404, "{\"error\":\"no such device\"}"};
-  PushRequest p;
-  p.id = crypto.randomHex(16);
-  p.device = d.id;
-  p.user = d.user;
-  p.app = d.app;
-  p.platform = d.platform;
-  p.token = d.token;
-  p.protocol = d.protocol;
-  p.device_key = d.device_id;
-  p.conversation = config.component.jid;
-  p.language = resolveLanguage(d.language, "", config.i18n.default_language);
-  p.title_key = text_key::kTestPushTitle;
-  p.title = localizer.text(p.title_key, p.language);
-  p.body_key = text_key::kTestPushBody;
-  p.body = localizer.text(p.body_key, p.language);
+  Preferences prefs;
+  SqlitePreferencesRepository(*db).load(d.user, prefs);
+  PushRequest p = testPushRequest(config, localizer, crypto.randomHex(16), d, prefs.language);
   auto result = tests.expect(p.id);
   sender.submit({p});
   if (result.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
@@ -428,6 +485,8 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     log::error("push.setup_failed", {{"error", error}});
     return 1;
   }
+  DaemonTestPusher test_pusher(config, *sender, test_pushes, crypto, *localizer);
+  commands.setTestPusher(&test_pusher);
   RetryPolicy retry;
   std::mt19937_64 rng(std::random_device{}());
   Scheduler scheduler(

@@ -5,7 +5,8 @@ sends 1, then 2, then 5 messages. Each push captured at the FCM fake carries the
 Agent title and the "N new messages" body in the device's language with the plural form
 ICU picks for N; the unknown language gets the configured default (defaults.language:
 nl, so the fallback is not just built-in English). A user without xml:lang who sets the
-`language` field of the preferences form gets that language."""
+`language` field of the preferences form gets that language on a device registered
+without one."""
 
 import tempfile
 import unittest
@@ -105,19 +106,20 @@ class I18nMixin:
                 self.assertEqual(m['data']['body'], m['notification']['body'])
                 self.assertNotIn('secret text', str(m), 'previews are off')
 
-    def test_preferences_language_when_the_registration_has_none(self):
+    def test_preferences_language_for_a_device_without_one(self):
+        # Both servers stamp their stream language (xml:lang='en') on every IQ they
+        # route, so a registration command always names a language; a device created
+        # without a command (an fpush node, here inserted directly) has none and follows
+        # the `language` field of the user's preferences form.
         c = self.client('pref')
         c.command(self.comp, 'preferences', {'language': 'pl', 'preview': '0'})
         [p] = self.d.query('SELECT language FROM preferences WHERE user=?',
                            (self.rig.user_jid('userpref'),))
         self.assertEqual(p['language'], 'pl')
-        r = c.iq(register_iq(self.comp, 'fcm-token-pref-' + 'x' * 120, 'dev-pref', None))
-        c.enable(self.comp, r.fields['node'], secret=r.fields['secret'], then=self.AWAY)
-        [dev] = self.d.query('SELECT language FROM device WHERE user=?',
-                             (self.rig.user_jid('userpref'),))
-        if dev['language']:
-            # The server filled in its stream's default language: a device language.
-            self.skipTest('server set xml:lang %r on the IQ' % dev['language'])
+        self.d.add_device(self.rig.user_jid('userpref'), node='node-pref', secret='sp',
+                          resource='phone', app='android', platform='fcm',
+                          token='fcm-token-pref-' + 'x' * 120)
+        c.enable(self.comp, 'node-pref', secret='sp', then=self.AWAY)
         self.va.send_messages([dict(to=self.rig.user_jid('userpref'), body='a'),
                                dict(to=self.rig.user_jid('userpref'), body='b')])
         self.wait_pushes(['pref'], 1)
