@@ -224,24 +224,25 @@ std::vector<std::string> IcuLocalizer::languages() const {
 
 std::string truncateGraphemes(const std::string& s, size_t max_bytes) {
   if (s.size() <= max_bytes) return s;
+  // The code point boundary at or before max_bytes first (ICU pins a mid-sequence offset
+  // to its sequence's start and would then look before that).
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
   UErrorCode status = U_ZERO_ERROR;
   UText* text = utext_openUTF8(nullptr, s.data(), static_cast<int64_t>(s.size()), &status);
   std::unique_ptr<icu::BreakIterator> it(
       icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
-  size_t cut = 0;
+  if (U_SUCCESS(status)) it->setText(text, status);
   if (U_SUCCESS(status)) {
-    it->setText(text, status);
-    // UTF-8 UText: boundaries are byte offsets. The last one at or before max_bytes.
-    const int32_t b = U_SUCCESS(status) ? it->preceding(static_cast<int32_t>(max_bytes) + 1) : 0;
-    cut = b == icu::BreakIterator::DONE ? 0 : static_cast<size_t>(b);
+    // UTF-8 UText: boundaries are byte offsets. The last grapheme boundary <= cut.
+    const auto at = static_cast<int32_t>(cut);
+    if (!it->isBoundary(at)) {
+      const int32_t b = it->preceding(at);
+      cut = b == icu::BreakIterator::DONE ? 0 : static_cast<size_t>(b);
+    }
   }
   utext_close(text);
-  if (U_FAILURE(status)) {
-    // Fall back to a code point boundary.
-    cut = max_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
-  }
-  return s.substr(0, std::min(cut, max_bytes));
+  return s.substr(0, cut);  // on failure: the code point boundary
 }
 
 }  // namespace vapush::push

@@ -18,6 +18,10 @@ int64_t parseRetryAfterMs(const std::string& v) {
   return 60'000;  // an HTTP-date: be conservative rather than parse calendars
 }
 
+AlertOptions alertOptions(const AppConfig& app) {
+  return AlertOptions{app.localize_on_device, app.mutable_content};
+}
+
 std::string truncateUtf8(const std::string& s, size_t max_bytes) {
   // On a grapheme boundary: a right-to-left text keeps its letters' marks (harakat,
   // niqqud), an emoji sequence stays whole.
