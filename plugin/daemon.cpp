@@ -16,6 +16,7 @@
 #include "plugin/commands.h"
 #include "plugin/daemon_http.h"
 #include "plugin/daemon_scheduler.h"
+#include "plugin/daemon_test_push.h"
 #include "plugin/forwarding_monitor.h"
 #include "plugin/log.h"
 #include "plugin/message_text.h"
@@ -254,98 +255,6 @@ Category categorizeWith(const AgentsConfig& agents, const std::string& bare) {
   }
   return Category::Chat;
 }
-
-// Test pushes sent by vapushctl through the HTTP endpoint: their results are answered to
-// the waiting HTTP request instead of the scheduler.
-class TestPushes {
- public:
-  bool claim(const DeliveryResult& r) {
-    std::function<void(const DeliveryResult&)> done;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (auto it = waiting_.find(r.push_id); it != waiting_.end()) {
-        it->second.set_value(r);
-        waiting_.erase(it);
-        return true;
-      }
-      auto cb = callbacks_.find(r.push_id);
-      if (cb == callbacks_.end()) return false;
-      done = std::move(cb->second);
-      callbacks_.erase(cb);
-    }
-    done(r);
-    return true;
-  }
-  std::future<DeliveryResult> expect(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return waiting_[id].get_future();
-  }
-  // As expect(), for a caller that does not wait: `done` runs on the sender's thread.
-  void expect(const std::string& id, std::function<void(const DeliveryResult&)> done) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    callbacks_[id] = std::move(done);
-  }
-  void forget(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    waiting_.erase(id);
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::promise<DeliveryResult>> waiting_;
-  std::map<std::string, std::function<void(const DeliveryResult&)>> callbacks_;
-};
-
-// A test notification to `d`, in its language (else the user's, else the default).
-PushRequest testPushRequest(const Config& config, const Localizer& localizer, std::string id,
-                            const Device& d, const std::string& user_language) {
-  PushRequest p;
-  p.id = std::move(id);
-  p.device = d.id;
-  p.user = d.user;
-  p.app = d.app;
-  p.platform = d.platform;
-  p.token = d.token;
-  p.protocol = d.protocol;
-  p.device_key = d.device_id;
-  p.conversation = config.component.jid;
-  p.language = resolveLanguage(d.language, user_language, config.i18n.default_language);
-  p.title_key = text_key::kTestPushTitle;
-  p.title = localizer.text(p.title_key, p.language);
-  p.body_key = text_key::kTestPushBody;
-  p.body = localizer.text(p.body_key, p.language);
-  return p;
-}
-
-// The `test-push` command's port: queues the push and returns at once (the XMPP thread
-// never waits on HTTP); the outcome is logged when the provider answers.
-class DaemonTestPusher : public TestPusher {
- public:
-  DaemonTestPusher(const Config& config, PushSender& sender, TestPushes& tests, Crypto& crypto,
-                   const Localizer& localizer)
-      : config_(config), sender_(sender), tests_(tests), crypto_(crypto), localizer_(localizer) {}
-
-  bool sendTest(const Device& d, const std::string& user_language) override {
-    const bool configured = std::any_of(config_.apps.begin(), config_.apps.end(),
-                                        [&](const AppConfig& a) { return a.name == d.app; });
-    if (!configured) return false;
-    PushRequest p = testPushRequest(config_, localizer_, crypto_.randomHex(16), d, user_language);
-    tests_.expect(p.id, [device = d.id](const DeliveryResult& r) {
-      log::info("push.test", {{"device", std::to_string(device)},
-                              {"outcome", std::string(toString(r.outcome))},
-                              {"via", "test-push"}});
-    });
-    sender_.submit({p});
-    return true;
-  }
-
- private:
-  const Config& config_;
-  PushSender& sender_;
-  TestPushes& tests_;
-  Crypto& crypto_;
-  const Localizer& localizer_;
-};
 
 std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sender,
                                          TestPushes& tests, Crypto& crypto,
