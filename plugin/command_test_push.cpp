@@ -70,6 +70,10 @@ class TestPushCommand : public Command {
       if (it == mine.end()) {
         return errorResponse(ErrorType::Cancel, "item-not-found", "you have no such device");
       }
+      if (!it->enabled) {
+        return errorResponse(ErrorType::Cancel, "item-not-found",
+                             "that device is disabled (the push service rejected its token)");
+      }
       if (std::find(targets.begin(), targets.end(), &*it) == targets.end()) {
         targets.push_back(&*it);
       }
@@ -96,10 +100,6 @@ class TestPushCommand : public Command {
     std::string sent;
     int count = 0;
     for (const Device* d : targets) {
-      if (!d->enabled) {
-        return errorResponse(ErrorType::Cancel, "item-not-found",
-                             "that device is disabled (the push service rejected its token)");
-      }
       if (!ctx.test_pusher->sendTest(*d, prefs.language)) continue;
       sent += (count++ == 0 ? "" : "; ") + label(*d);
     }

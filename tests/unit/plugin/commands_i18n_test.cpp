@@ -121,6 +121,23 @@ TEST_F(CommandsI18nTest, TestPushIsRateLimitedPerUser) {
   EXPECT_TRUE(r.ok()) << errorText(r);
 }
 
+TEST_F(CommandsI18nTest, TestPushToADisabledDeviceIsRefusedWithoutUsingTheAllowance) {
+  const std::string a1 = registerPhone(kAlice, 'a', "a1");
+  const std::string a2 = registerPhone(kAlice, 'b', "a2");
+  Device d;
+  ASSERT_TRUE(devices_.findByNode(a1, d).ok());
+  ASSERT_TRUE(devices_.setEnabled(d.id, false, clock_.nowMs()).ok());
+  for (int i = 0; i < kTestPushesPerWindow + 1; ++i) {
+    EXPECT_COMMAND_ERROR(testPush(kAlice, {a1}), ErrorType::Cancel, "item-not-found");
+  }
+  for (int i = 0; i < kTestPushesPerWindow; ++i) {
+    const auto r = testPush(kAlice, {});  // all: only the enabled one
+    ASSERT_TRUE(r.ok()) << errorText(r);
+  }
+  EXPECT_EQ(pusher_.sent.size(), static_cast<size_t>(kTestPushesPerWindow));
+  for (const auto& [node, lang] : pusher_.sent) EXPECT_EQ(node, a2);
+}
+
 TEST_F(CommandsI18nTest, TestPushFormListsOwnDevicesAndIsListed) {
   const std::string a1 = registerPhone(kAlice, 'a', "a1");
   registerPhone(kBob, 'c', "b1");
