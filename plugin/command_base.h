@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "plugin/commands.h"
+#include "plugin/test_push.h"
 #include "plugin/text.h"
 #include "plugin/time_zone.h"
 
@@ -28,6 +29,9 @@ struct Caller {
   std::string bare;      // lower-case local@domain: the owner of devices and preferences
   std::string domain;    // lower-case domain part
   std::string resource;  // may be empty
+  // The request's xml:lang when it is a plausible BCP 47 tag, else empty: a registration
+  // without a `language` field gives its device this language.
+  std::string lang;
 };
 
 // Parses `from` as local@domain[/resource]. nullopt when there is no local part or
@@ -64,6 +68,10 @@ struct CommandContext {
   // The time zone database, to refuse zones it does not know (preferences); null = only
   // the name's shape is checked.
   TimeZones* zones = nullptr;
+  // The self-service test push (plugin/test_push.h): the port, and test-push commands
+  // per user. nullptr = the command answers service-unavailable.
+  TestPusher* test_pusher = nullptr;
+  RateWindow test_pushes;
 };
 
 // One command's logic. Implementations are stateless; per-request state lives in the

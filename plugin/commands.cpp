@@ -104,7 +104,7 @@ CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
                                PreferencesRepository& preferences, Clock& clock, Crypto& crypto,
                                std::vector<std::string> secret_keys)
     : context_(new CommandContext{
-          config, devices, preferences, clock, crypto, std::move(secret_keys), {}}),
+          config, devices, preferences, clock, crypto, std::move(secret_keys), {}, nullptr, {}}),
       served_domains_(servedDomains(config.component)) {
   commands_.push_back(makeP2Register(Platform::Fcm));
   commands_.push_back(makeP2Register(Platform::Apns));
@@ -118,7 +118,10 @@ CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
   commands_.push_back(makeMuteCommand());
   commands_.push_back(makeListDevicesCommand());
   commands_.push_back(makeRemoveDeviceCommand());
+  commands_.push_back(makeTestPushCommand());
 }
+
+void CommandHandler::setTestPusher(TestPusher* pusher) { context_->test_pusher = pusher; }
 
 CommandHandler::~CommandHandler() = default;
 
@@ -152,7 +155,11 @@ CommandResponse CommandHandler::handle(const CommandRequest& request) {
   purgeExpired();
   CommandResponse response;
   const Command* command = find(request.node);
-  const auto caller = parseCaller(request.from);
+  auto caller = parseCaller(request.from);
+  if (caller && !request.lang.empty() && request.lang.size() <= kMaxLanguageBytes &&
+      !languageProblem(request.lang)) {
+    caller->lang = request.lang;
+  }
   const std::string action = request.action.empty() ? "execute" : request.action;
   if (command == nullptr) {
     response = errorResponse(ErrorType::Cancel, "item-not-found",

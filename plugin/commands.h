@@ -42,6 +42,7 @@ inline constexpr std::string_view kPreferences = "preferences";
 inline constexpr std::string_view kMuteConversation = "mute-conversation";
 inline constexpr std::string_view kListDevices = "list-devices";
 inline constexpr std::string_view kRemoveDevice = "remove-device";
+inline constexpr std::string_view kTestPush = "test-push";
 }  // namespace command_node
 
 // One <iq type='set'><command/></iq> as parsed by xmpp/.
@@ -51,6 +52,7 @@ struct CommandRequest {
   std::string action;        // execute | next | complete | prev | cancel | "" (= execute)
   std::string session_id;    // empty on the first request of a command
   std::optional<Form> form;  // submitted jabber:x:data form, if any
+  std::string lang;          // the IQ's xml:lang (the client's language), may be empty
 };
 
 // XEP-0050 §4.4 <note type=...>.
@@ -113,6 +115,7 @@ struct CommandInfo {
 };
 
 class Command;          // one command's logic (plugin/command_base.h)
+class TestPusher;       // the self-service test push's port (plugin/test_push.h)
 struct CommandContext;  // what commands work with (plugin/command_base.h)
 class TimeZones;        // plugin/time_zone.h
 struct Caller;          // the requester's JID, parsed (plugin/command_base.h)
@@ -142,6 +145,8 @@ class CommandHandler {
   void setTimeZones(TimeZones* zones);
 
   CommandResponse handle(const CommandRequest& request);
+  // The port `test-push` sends through (plugin/test_push.h); must outlive the handler.
+  void setTestPusher(TestPusher* pusher);
   // Commands a person would run by hand, for disco#items; empty when `from` may not use
   // this service. Registration commands are used by apps and are not listed.
   std::vector<CommandInfo> list(std::string_view from) const;

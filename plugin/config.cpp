@@ -14,6 +14,7 @@
 
 #include "plugin/config_yaml.h"
 #include "plugin/listen_address.h"
+#include "plugin/registration.h"
 #include "plugin/text.h"
 
 namespace vapush {
@@ -125,10 +126,27 @@ void parseCertType(const YAML::Node& n, const std::string& w, AppConfig& a) {
 
 AppConfig parseApp(const YAML::Node& n, const Config& c) {
   onlyKeys(n, "apps[]",
-           {"name", "platform", "endpoint", "ca_file", "push_modules", "push_style", "topic",
-            "team_id", "key_id", "key_file", "cert_file", "cert_key_file", "cert_type",
-            "cert_password_file", "sandbox", "project_id", "service_account_file",
-            "max_concurrent_streams", "request_timeout"});
+           {"name",
+            "platform",
+            "endpoint",
+            "ca_file",
+            "push_modules",
+            "push_style",
+            "topic",
+            "team_id",
+            "key_id",
+            "key_file",
+            "cert_file",
+            "cert_key_file",
+            "cert_type",
+            "cert_password_file",
+            "sandbox",
+            "project_id",
+            "service_account_file",
+            "max_concurrent_streams",
+            "request_timeout",
+            "localize",
+            "mutable_content"});
   AppConfig a;
   a.name = str(n, "name", "apps[]");
   if (a.name.empty()) fail(n, "apps[]: name is required");
@@ -145,6 +163,12 @@ AppConfig parseApp(const YAML::Node& n, const Config& c) {
     if (!parsed) fail(style, w + ".push_style: expected alert or wake");
     a.push_style = *parsed;
   }
+  if (const auto loc = n["localize"]) {
+    const std::string v = str(n, "localize", w);
+    if (v != "server" && v != "device") fail(loc, w + ".localize: expected server or device");
+    a.localize_on_device = v == "device";
+  }
+  a.mutable_content = boolean(n, "mutable_content", w, false);
   a.sandbox = boolean(n, "sandbox", w, false);
   a.max_concurrent_streams = static_cast<int>(
       integer(n, "max_concurrent_streams", w, a.max_concurrent_streams, 1, 100000));
@@ -210,9 +234,9 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   Config c;
   c.path = path;
   if (!root.IsMap()) fail(root, "top level: expected a mapping");
-  onlyKeys(
-      root, "",
-      {"component", "storage", "batching", "agents", "apps", "delivery", "http", "limits", "log"});
+  onlyKeys(root, "",
+           {"component", "storage", "batching", "agents", "apps", "delivery", "http", "limits",
+            "log", "defaults", "i18n"});
   if (!root["component"]) fail(root, "component: section is required");
   parseComponent(root["component"], c);
   if (const auto s = root["storage"]) {
@@ -294,6 +318,18 @@ Config parseRoot(const YAML::Node& root, const std::string& path) {
   }
   if (c.http.admin_token_file.empty() && c.storage.sqlite != ":memory:") {
     c.http.admin_token_file = c.storage.sqlite + ".admin-token";
+  }
+  if (const auto d = root["defaults"]) {
+    onlyKeys(d, "defaults", {"language"});
+    c.i18n.default_language = str(d, "language", "defaults", c.i18n.default_language);
+    if (auto p = languageProblem(c.i18n.default_language)) {
+      fail(d["language"], "defaults.language: " + *p);
+    }
+  }
+  if (const auto i = root["i18n"]) {
+    onlyKeys(i, "i18n", {"directory"});
+    c.i18n.directory = str(i, "directory", "i18n");
+    if (!c.i18n.directory.empty()) c.i18n.directory = relativeTo(path, c.i18n.directory).string();
   }
   return c;
 }

@@ -70,6 +70,12 @@ struct AppConfig {
   // client family expects (p2 wake-up, fpush/Tigase alerts its extension rewrites), for
   // apps built on a client that fetches and notifies by itself (plugin/push_style.h).
   PushStyle push_style = PushStyle::Alert;
+  // server: vapush writes its texts in the device's language (plugin/localizer.h).
+  // device: pushes carry the catalog keys and arguments (APNs loc-key/loc-args, FCM
+  // *_loc_key/*_loc_args) and the app translates them.
+  bool localize_on_device = false;
+  // APNs `mutable-content: 1` on alerts, for apps with a Notification Service Extension.
+  bool mutable_content = false;
   // APNs
   std::string topic;  // bundle id
   std::string team_id;
@@ -147,6 +153,14 @@ struct LogConfig {
   bool refuse_open_key_files = false;  // key files readable by others: warn (false) or refuse
 };
 
+// Languages of the texts vapush writes (plugin/localizer.h, packaging/i18n/).
+struct I18nConfig {
+  std::string default_language = "en";  // `defaults.language`: devices with no language
+  // `i18n.directory`: the operator's catalogs (<language>.json), added to the built-in
+  // ones or overriding them key by key; empty = built-in only.
+  std::string directory;
+};
+
 struct Config {
   std::string path;  // file it was read from
   ComponentConfig component;
@@ -158,6 +172,7 @@ struct Config {
   HttpConfig http;
   LimitsConfig limits;
   LogConfig log;
+  I18nConfig i18n;
 };
 
 // A config problem with the place it was found; `line` is 1-based, 0 if unknown.

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -16,6 +18,7 @@
 #include "plugin/daemon_admin.h"
 #include "plugin/daemon_http.h"
 #include "plugin/daemon_scheduler.h"
+#include "plugin/daemon_test_push.h"
 #include "plugin/forwarding_monitor.h"
 #include "plugin/health.h"
 #include "plugin/log.h"
@@ -25,10 +28,12 @@
 #include "plugin/publish_intake.h"
 #include "plugin/read_rules.h"
 #include "plugin/retry.h"
+#include "plugin/test_push.h"
 #include "plugin/text.h"
 #include "plugin/tick_planner.h"
 #include "plugin/time_zone.h"
 #include "push/http_sender.h"
+#include "push/localizer_icu.h"
 #include "storage/database.h"
 #include "storage/instance_lock.h"
 #include "storage/intake_store.h"
@@ -307,6 +312,11 @@ bool checkKeyFiles(const Config& config) {
 int runDaemon(const Config& config, std::atomic<bool>& stop) {
   std::string error;
   if (!checkKeyFiles(config)) return 1;
+  const auto localizer = push::IcuLocalizer::load(config.i18n, error);
+  if (!localizer) {
+    log::error("i18n.catalog_invalid", {{"error", error}});
+    return 2;
+  }
   InstanceLock instance;
   if (!instance.acquire(config.storage.sqlite, error)) {
     log::error("storage.locked", {{"error", error}});
@@ -367,12 +377,16 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
     log::error("push.setup_failed", {{"error", error}});
     return 1;
   }
+  DaemonTestPusher test_pusher(config, *sender, test_pushes, crypto, *localizer);
+  commands.setTestPusher(&test_pusher);
   RetryPolicy retry;
   std::mt19937_64 rng(std::random_device{}());
   Scheduler scheduler(
       config, *tick_db, clock,
       [&](const TickSnapshot& snapshot, TimeMs now, int64_t batch) {
-        PlannerContext ctx{config.batching, presence, zones, [&] { return crypto.randomHex(16); }};
+        PlannerContext ctx{config.batching, presence,
+                           zones,           [&] { return crypto.randomHex(16); },
+                           localizer.get(), config.i18n.default_language};
         return planTick(snapshot, now, batch, ctx);
       },
       sender.get(),
@@ -399,12 +413,14 @@ int runDaemon(const Config& config, std::atomic<bool>& stop) {
   AdminGate admin_gate(admin_hash, crypto, clock);
   // /healthz never touches the database: it reports the writers' last commits and the
   // free space of the database's filesystem (plugin/health.h).
-  HttpEndpoint http(HttpHandlers{
-      [&observer] { return observer.connected_.load(); },
-      [&commit_health] { return commit_health.last(); }, config.storage.sqlite,
-      [&](int64_t device) { return sendTestPush(config, *sender, test_pushes, crypto, device); },
-      &admin_gate, [&scheduler] { return holdsJson(scheduler.holds()); },
-      [&forwarding] { return forwarding.warnings(); }});
+  HttpEndpoint http(
+      HttpHandlers{[&observer] { return observer.connected_.load(); },
+                   [&commit_health] { return commit_health.last(); }, config.storage.sqlite,
+                   [&](int64_t device) {
+                     return sendTestPush(config, *sender, test_pushes, crypto, *localizer, device);
+                   },
+                   &admin_gate, [&scheduler] { return holdsJson(scheduler.holds()); },
+                   [&forwarding] { return forwarding.warnings(); }});
   if (!config.http.listen.empty() && !http.start(config.http.listen, error)) {
     log::error("http.start_failed", {{"error", error}});
     return 1;

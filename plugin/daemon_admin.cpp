@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "plugin/daemon_test_push.h"
 #include "plugin/log.h"
 #include "storage/database.h"
 #include "storage/sqlite_repositories.h"
@@ -115,25 +116,17 @@ bool TestPushes::detach(const std::string& id) {
 }
 
 std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sender,
-                                         TestPushes& tests, Crypto& crypto, int64_t device_id) {
+                                         TestPushes& tests, Crypto& crypto,
+                                         const Localizer& localizer, int64_t device_id) {
   std::string error;
   auto db = Database::open(config.storage.sqlite, error);
   if (!db) return {503, "{\"error\":\"database unavailable\"}"};
   SqliteDeviceRepository devices(*db);
   Device d;
   if (!devices.findById(device_id, d).ok()) return {404, "{\"error\":\"no such device\"}"};
-  PushRequest p;
-  p.id = crypto.randomHex(16);
-  p.device = d.id;
-  p.user = d.user;
-  p.app = d.app;
-  p.platform = d.platform;
-  p.token = d.token;
-  p.protocol = d.protocol;
-  p.device_key = d.device_id;
-  p.conversation = config.component.jid;
-  p.title = "vapush";
-  p.body = "Test notification";
+  Preferences prefs;
+  SqlitePreferencesRepository(*db).load(d.user, prefs);
+  PushRequest p = testPushRequest(config, localizer, crypto.randomHex(16), d, prefs.language);
   auto result = tests.expect(p.id);
   sender.submit({p});
   // Bounded: an HTTP worker is not held for a slow provider; the outcome is then logged.

@@ -13,6 +13,7 @@
 #include "plugin/config.h"
 #include "plugin/crypto.h"
 #include "plugin/delivery.h"
+#include "plugin/localizer.h"
 
 namespace vapush {
 
@@ -41,9 +42,11 @@ class TestPushes {
   std::set<std::string> detached_;
 };
 
-// Sends "Test notification" to `device_id`; waits at most TestPushes::kWait for the
-// provider: 200 with the outcome, 202 when still pending, 404 for no such device.
+// Sends the catalog's test notification to `device_id` in its language; waits at most
+// TestPushes::kWait for the provider: 200 with the outcome, 202 when still pending, 404 for no such
+// device.
 std::pair<int, std::string> sendTestPush(const Config& config, PushSender& sender,
-                                         TestPushes& tests, Crypto& crypto, int64_t device_id);
+                                         TestPushes& tests, Crypto& crypto,
+                                         const Localizer& localizer, int64_t device_id);
 
 }  // namespace vapush

@@ -11,6 +11,7 @@
 #include "plugin/daemon.h"
 #include "plugin/log.h"
 #include "push/credentials.h"
+#include "push/localizer_icu.h"
 
 namespace {
 
@@ -47,6 +48,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   const vapush::Config& config = *result.config;
+  // The catalogs (built-in and i18n.directory): every key, every pattern ICU can parse.
+  std::string catalog_error;
+  const auto localizer = vapush::push::IcuLocalizer::load(config.i18n, catalog_error);
+  if (!localizer) {
+    std::cerr << "vapushd: config error: " << catalog_error << "\n";
+    return 2;
+  }
   if (check_only) {
     // The key files too: a key that does not parse would otherwise only show at start.
     for (const auto& app : config.apps) {
@@ -56,7 +64,8 @@ int main(int argc, char** argv) {
       }
     }
     std::cout << config_path << ": OK (component " << config.component.jid << ", "
-              << config.apps.size() << " app(s))\n";
+              << config.apps.size() << " app(s), " << localizer->languages().size()
+              << " language(s))\n";
     return 0;
   }
   vapush::log::Level level = vapush::log::Level::Info;

@@ -95,6 +95,7 @@ struct Preferences {
   bool preview = true;  // show message text; off = "N new messages"
   std::optional<QuietHours> quiet_hours;
   std::map<std::string, TimeMs> muted;  // peer bare JID -> until (kForever = forever)
+  std::string language;  // BCP 47 tag for devices registered without one; empty = default
   static constexpr TimeMs kForever = INT64_MAX;
 };
 
@@ -170,6 +171,12 @@ struct PushRequest {
   Category category = Category::Chat;
   std::string title;
   std::string body;
+  // The catalog keys (plugin/localizer.h) title and body were written from, empty when
+  // they are the sender's name or the message itself, and the body's arguments (the
+  // message count): what an app with `localize: device` gets instead of the text.
+  std::string title_key;
+  std::string body_key;
+  std::vector<std::string> body_args;
   int badge = 0;   // user's unread total
   int unread = 0;  // unread in this conversation
   std::string language;

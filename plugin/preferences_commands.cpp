@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plugin/preferences_parse.h"
+#include "plugin/registration.h"
 
 namespace vapush {
 
@@ -60,7 +61,11 @@ class PreferencesCommand : public Command {
     const auto start = r.optional("quiet-start", 16);
     const auto end = r.optional("quiet-end", 16);
     const auto zone = r.optional("time-zone", 64);
+    const auto language = r.optional("language", kMaxLanguageBytes);
     if (r.failed()) return r.error();
+    if (language) {
+      if (auto p = languageProblem(*language)) return badRequest("field 'language': " + *p);
+    }
 
     std::optional<int> start_minute;
     std::optional<int> end_minute;
@@ -91,6 +96,12 @@ class PreferencesCommand : public Command {
     if (live_agent) prefs.live_agent = *live_agent;
     if (chat) prefs.chat = *chat;
     if (preview) prefs.preview = *preview;
+    // An empty language field clears it (the server's default applies again).
+    if (language) {
+      prefs.language = *language;
+    } else if (form.field("language") != nullptr) {
+      prefs.language.clear();
+    }
     const bool quiet_on = quiet.value_or(prefs.quiet_hours.has_value());
     if (quiet_on) {
       QuietHours q = prefs.quiet_hours.value_or(QuietHours{});
@@ -135,6 +146,9 @@ class PreferencesCommand : public Command {
         "24-hour time, e.g. 07:00";
     f.add("time-zone", "text-single", "Time zone", {q.time_zone}).desc =
         "IANA name, e.g. Europe/Berlin or America/New_York";
+    f.add("language", "text-single", "Language of notifications", {prefs.language}).desc =
+        "e.g. de, pl or pt-BR; empty = the server's default. A device that registered with "
+        "its own language keeps it.";
     return f;
   }
 };

@@ -75,7 +75,7 @@ class P2Register : public Command {
     input.app = choice.app;
     input.token = normalizeToken(platform_, *token);
     input.device_id = *device_id;
-    input.language = language.value_or("");
+    input.language = language.value_or(caller.lang);  // else the IQ's xml:lang
     RegistrationOutcome outcome;
     if (auto e = registerDevice(ctx, caller, input, outcome)) return *e;
 

@@ -107,7 +107,7 @@ class TigaseRegister : public Command {
     input.app = choice.app;
     input.token = normalizeToken(platform, fields->token);
     input.device_id = tigaseDeviceId(ctx, input.token);
-    input.language = language.value_or("");
+    input.language = language.value_or(caller.lang);  // else the IQ's xml:lang
     RegistrationOutcome outcome;
     if (auto e = registerDevice(ctx, caller, input, outcome)) return *e;
 

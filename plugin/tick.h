@@ -16,6 +16,8 @@ struct TickSnapshot {
   // Not yet notified, oldest first. Storage leaves their bodies out (body empty): most
   // are held, suppressed or only counted, and held messages come back every tick. The
   // bodies of what is pushed are read when the outcome is committed (preview_message).
+  // Only the encrypted-message marker (kEncryptedMessageText) is loaded: the planner
+  // gives it the catalog's text in the device's language.
   std::vector<UnreadMessage> messages;
   std::map<std::string, std::vector<Device>> devices;  // by user (those with messages)
   std::map<std::string, Preferences> preferences;      // by user (those with messages)

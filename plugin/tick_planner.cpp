@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "plugin/message_text.h"
 #include "plugin/read_rules.h"
 
 namespace vapush {
@@ -106,16 +107,34 @@ void planBadgeUpdates(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
 
 }  // namespace
 
-std::string pushTitle(const UnreadMessage& last) {
-  if (last.category == Category::VirtualAgent) return "Virtual Agent";
-  if (!last.sender_nick.empty()) return last.sender_nick;
-  const auto at = last.conversation.find('@');
-  return at == std::string::npos ? last.conversation : last.conversation.substr(0, at);
-}
-
-std::string pushBody(const UnreadMessage& last, int count, bool preview) {
-  if (preview && !last.body.empty()) return last.body;
-  return count == 1 ? "1 new message" : std::to_string(count) + " new messages";
+PushText pushText(const UnreadMessage& last, int count, bool preview, const Localizer* localizer,
+                  const std::string& language) {
+  PushText t;
+  auto text = [&](std::string_view key, const char* english) {
+    return localizer != nullptr ? localizer->text(key, language, count) : std::string(english);
+  };
+  if (last.category == Category::VirtualAgent) {
+    t.title_key = text_key::kVirtualAgentTitle;
+    t.title = text(text_key::kVirtualAgentTitle, "Virtual Agent");
+  } else if (!last.sender_nick.empty()) {
+    t.title = last.sender_nick;
+  } else {
+    const auto at = last.conversation.find('@');
+    t.title = at == std::string::npos ? last.conversation : last.conversation.substr(0, at);
+  }
+  if (preview && last.body == kEncryptedMessageText) {
+    t.body_key = text_key::kEncryptedMessageBody;
+    t.body = text(text_key::kEncryptedMessageBody, kEncryptedMessageText);
+  } else if (preview && !last.body.empty()) {
+    t.body = last.body;
+  } else {
+    t.body_key = text_key::kNewMessagesBody;
+    t.body_args = {std::to_string(count)};
+    t.body = localizer != nullptr
+                 ? localizer->text(text_key::kNewMessagesBody, language, count)
+                 : (count == 1 ? "1 new message" : std::to_string(count) + " new messages");
+  }
+  return t;
 }
 
 BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, PlannerContext& ctx) {
@@ -208,7 +227,7 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
         p.platform = d.platform;
         p.token = d.token;
         p.conversation = m.conversation;
-        p.language = d.language;
+        p.language = resolveLanguage(d.language, prefs.language, ctx.default_language);
         p.protocol = d.protocol;
         p.device_key = d.device_id;
         p.oldest_message_time = m.message_time;
@@ -235,10 +254,17 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
     p.unread = std::max(in_push,
                         countOf(snap.conversation_unread, std::make_pair(p.user, p.conversation)));
     p.category = last.category;
-    p.title = pushTitle(last);
-    // Storage snapshots carry no bodies: the text comes in at commit (preview_message).
-    p.body = pushBody(last, in_push, preview_of_push[i]);
-    if (preview_of_push[i]) out.preview_message[p.id] = last.id;
+    PushText text = pushText(last, in_push, preview_of_push[i], ctx.localizer, p.language);
+    p.title = std::move(text.title);
+    p.title_key = std::move(text.title_key);
+    p.body = std::move(text.body);
+    p.body_key = std::move(text.body_key);
+    p.body_args = std::move(text.body_args);
+    // Storage snapshots carry no bodies (only the encrypted-message marker, which has its
+    // own catalog text): a preview's text comes in at commit (preview_message).
+    if (preview_of_push[i] && text.body_key != text_key::kEncryptedMessageBody) {
+      out.preview_message[p.id] = last.id;
+    }
     if (p.badge < p.unread) p.badge = p.unread;
   }
   // Every device that shares a pushed token now shows that push's badge.

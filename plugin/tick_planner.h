@@ -7,8 +7,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "plugin/config.h"
+#include "plugin/localizer.h"
 #include "plugin/presence.h"
 #include "plugin/tick.h"
 #include "plugin/time_zone.h"
@@ -38,6 +40,9 @@ struct PlannerContext {
   const PresenceView& presence;
   TimeZones& zones;
   std::function<std::string()> new_id;  // 32 lower-case hex digits
+  // Writes the texts in each device's language (plugin/localizer.h); nullptr = English.
+  const Localizer* localizer = nullptr;
+  std::string default_language = "en";  // config defaults.language
 };
 
 // Plans batch `batch` at `now`. Messages of users in quiet hours (hold mode) are left in
@@ -45,9 +50,17 @@ struct PlannerContext {
 BatchOutcome planTick(const TickSnapshot& snapshot, TimeMs now, int64_t batch,
                       PlannerContext& context);
 
-// "Virtual Agent" for that category, else the nickname, else the peer's localpart.
-std::string pushTitle(const UnreadMessage& last);
-// The text shown: the last message when previews are on, else "N new messages".
-std::string pushBody(const UnreadMessage& last, int count, bool preview);
+// A push's title and body with the catalog keys they were written from (empty key = the
+// sender's name or the message itself, not a catalog text).
+struct PushText {
+  std::string title, title_key;
+  std::string body, body_key;
+  std::vector<std::string> body_args;
+};
+// Title: "Virtual Agent" for that category, else the nickname, else the peer's localpart.
+// Body: the last message when previews are on, else "N new messages" (with ICU plural
+// rules of `language`). `localizer` nullptr = English.
+PushText pushText(const UnreadMessage& last, int count, bool preview, const Localizer* localizer,
+                  const std::string& language);
 
 }  // namespace vapush

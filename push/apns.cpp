@@ -15,15 +15,27 @@ std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json payloadJson(const PushRequest& p, const std::string& body, PushShape shape) {
+json payloadJson(const PushRequest& p, const std::string& body, PushShape shape,
+                 const AlertOptions& options) {
   const bool module = shape == PushShape::ModuleAlert;
+  const bool own = shape == PushShape::Alert;
   json alert = {{"title", module ? kModuleAlertTitle : p.title},
                 {"body", module ? kModuleAlertBody : body}};
-  json aps = {{"alert", alert},
-              {"badge", p.badge},
-              {"sound", "default"},
-              {"thread-id", p.conversation},
-              {"mutable-content", 1}};
+  if (own && options.localize_on_device) {
+    // The app's Localizable.strings has the catalogs' keys (docs/app-developers.md).
+    if (!p.title_key.empty()) {
+      alert.erase("title");
+      alert["title-loc-key"] = p.title_key;
+    }
+    if (!p.body_key.empty()) {
+      alert.erase("body");
+      alert["loc-key"] = p.body_key;
+      alert["loc-args"] = p.body_args;
+    }
+  }
+  json aps = {
+      {"alert", alert}, {"badge", p.badge}, {"sound", "default"}, {"thread-id", p.conversation}};
+  if (!own || options.mutable_content) aps["mutable-content"] = 1;
   json j = {{"aps", aps},
             {"conversation", p.conversation},
             {"category", std::string(toString(p.category))},
@@ -60,7 +72,7 @@ bool isAppConfigReason(const std::string& reason) {
   return false;
 }
 
-std::string apnsPayload(const PushRequest& p, PushStyle style) {
+std::string apnsPayload(const PushRequest& p, PushStyle style, const AlertOptions& options) {
   if (p.kind == PushKind::Badge) {
     // Silent badge update: a background push with the badge only (no alert, no sound).
     return dump(json{{"aps", {{"content-available", 1}, {"badge", p.badge}}}, {"kind", "badge"}});
@@ -72,15 +84,16 @@ std::string apnsPayload(const PushRequest& p, PushStyle style) {
     return dump(json{{"aps", {{"content-available", 1}, {"badge", p.badge}}},
                      {"account", p2Account(p.user, p2DeviceId(p.device_key))}});
   }
-  std::string out = dump(payloadJson(p, p.body, shape));
+  std::string out = dump(payloadJson(p, p.body, shape, options));
   if (out.size() <= kApnsMaxPayload) return out;
   // Binary search for the longest body prefix (cut on a UTF-8 boundary, plus "…") that
   // fits once escaped: escaping can grow a byte to six, so sizes can't be computed ahead.
   size_t lo = 0, hi = p.body.size();
-  std::string best = dump(payloadJson(p, "\xe2\x80\xa6", shape));
+  std::string best = dump(payloadJson(p, "\xe2\x80\xa6", shape, options));
   while (lo < hi) {
     const size_t mid = (lo + hi + 1) / 2;
-    std::string candidate = dump(payloadJson(p, truncateUtf8(p.body, mid) + "\xe2\x80\xa6", shape));
+    std::string candidate =
+        dump(payloadJson(p, truncateUtf8(p.body, mid) + "\xe2\x80\xa6", shape, options));
     if (candidate.size() <= kApnsMaxPayload) {
       lo = mid;
       best = std::move(candidate);
@@ -94,7 +107,7 @@ std::string apnsPayload(const PushRequest& p, PushStyle style) {
     small.title = truncateUtf8(p.title, 64);
     small.conversation = truncateUtf8(p.conversation, 256);
     small.user = truncateUtf8(p.user, 256);
-    best = dump(payloadJson(small, "", shape));
+    best = dump(payloadJson(small, "", shape, options));
   }
   return best;
 }
@@ -117,7 +130,7 @@ HttpRequest apnsRequest(const AppConfig& app, const PushRequest& p, const std::s
                         TimeMs now_ms, int64_t ttl_ms) {
   HttpRequest r;
   r.url = app.endpoint + "/3/device/" + p.token;
-  r.body = apnsPayload(p, app.push_style);
+  r.body = apnsPayload(p, app.push_style, alertOptions(app));
   const std::string expiration = "apns-expiration: " + std::to_string((now_ms + ttl_ms) / 1000);
   if (p.kind == PushKind::Badge || shapeOf(p, app.push_style) == PushShape::P2Wake) {
     // Apple: background pushes must use priority 5 (10 is an error for them).

@@ -14,8 +14,11 @@ inline constexpr size_t kApnsMaxPayload = 4096;
 // the body is cut on a UTF-8 boundary (with "…") until it fits. With `style` wake the
 // device's protocol picks the client family's shape (plugin/push_style.h): p2 a
 // background push with `account`, fpush/appserver the "New Message" alert, Tigase the
-// alert plus account, sender, body and unread-messages.
-std::string apnsPayload(const PushRequest& push, PushStyle style = PushStyle::Alert);
+// alert plus account, sender, body and unread-messages (those always carry
+// mutable-content: 1, their clients' extensions rewrite them). `options` shape vapush's
+// own alert: mutable-content, and loc keys for apps that localize on the device.
+std::string apnsPayload(const PushRequest& push, PushStyle style = PushStyle::Alert,
+                        const AlertOptions& options = {});
 // 8-4-4-4-12 UUID made from the push id, so a retry carries the same apns-id.
 std::string apnsId(const std::string& push_id);
 // apns-collapse-id (≤ 64 bytes): the conversation, or a hash of it when longer.

@@ -88,7 +88,7 @@ std::string dumpJson(const json& j) {
 
 // The alert message of `shape` (not the p2 wake-up) with `body` as the text.
 json fcmAlert(const PushRequest& p, PushShape shape, const std::string& title,
-              const std::string& body, const std::string& ttl) {
+              const std::string& body, const std::string& ttl, const AlertOptions& options) {
   // FCM data values must be strings.
   json data = {{"conversation", p.conversation},
                {"category", std::string(toString(p.category))},
@@ -102,24 +102,46 @@ json fcmAlert(const PushRequest& p, PushShape shape, const std::string& title,
     data["sender"] = p.conversation;
     data["unread-messages"] = std::to_string(p.unread);
   }
-  return {{"token", p.token},
-          {"notification", {{"title", title}, {"body", body}}},
-          {"data", data},
-          {"android",
-           {{"priority", "high"},
-            {"collapse_key", p.conversation.substr(0, 64)},
-            {"ttl", ttl},
-            {"notification", {{"tag", p.conversation.substr(0, 64)}}}}}};
+  json notification = {{"title", title}, {"body", body}};
+  json android_notification = {{"tag", p.conversation.substr(0, 64)}};
+  if (shape == PushShape::Alert && options.localize_on_device) {
+    // The app's string resources have the catalogs' keys (docs/app-developers.md); data
+    // keeps vapush's text as well, for apps that build their own notification.
+    if (!p.title_key.empty()) {
+      notification.erase("title");
+      android_notification["title_loc_key"] = p.title_key;
+      data["title_loc_key"] = p.title_key;
+    }
+    if (!p.body_key.empty()) {
+      notification.erase("body");
+      android_notification["body_loc_key"] = p.body_key;
+      android_notification["body_loc_args"] = p.body_args;
+      data["body_loc_key"] = p.body_key;
+      data["body_loc_args"] = dumpJson(p.body_args);
+    }
+  }
+  json message = {{"token", p.token},
+                  {"data", data},
+                  {"android",
+                   {{"priority", "high"},
+                    {"collapse_key", p.conversation.substr(0, 64)},
+                    {"ttl", ttl},
+                    {"notification", android_notification}}}};
+  if (!notification.empty()) message["notification"] = notification;
+  return message;
 }
 
 // What FCM counts against its limit: the data and notification keys and values.
 size_t fcmPayloadBytes(const json& message) {
-  return dumpJson(message["data"]).size() + dumpJson(message["notification"]).size();
+  size_t n = dumpJson(message["data"]).size();
+  if (message.contains("notification")) n += dumpJson(message["notification"]).size();
+  return n;
 }
 
 }  // namespace
 
-std::string fcmMessage(const PushRequest& p, int64_t ttl_ms, PushStyle style) {
+std::string fcmMessage(const PushRequest& p, int64_t ttl_ms, PushStyle style,
+                       const AlertOptions& options) {
   if (p.kind == PushKind::Badge) {
     // Silent badge update: data only (never shown by Android itself), normal priority,
     // one pending per device (collapse key).
@@ -149,15 +171,16 @@ std::string fcmMessage(const PushRequest& p, int64_t ttl_ms, PushStyle style) {
   const bool module = shape == PushShape::ModuleAlert;
   const std::string title = module ? kModuleAlertTitle : p.title;
   const std::string body = module ? kModuleAlertBody : p.body;
-  json message = fcmAlert(p, shape, title, body, ttl);
+  json message = fcmAlert(p, shape, title, body, ttl, options);
   if (fcmPayloadBytes(message) <= kFcmMaxPayload) return dump(message);
   // Larger is 400 INVALID_ARGUMENT, a permanent failure: cut the body on a UTF-8
   // boundary, with "…", until it fits, as for APNs.
   size_t lo = 0, hi = body.size();
-  json best = fcmAlert(p, shape, title, "\xe2\x80\xa6", ttl);
+  json best = fcmAlert(p, shape, title, "\xe2\x80\xa6", ttl, options);
   while (lo < hi) {
     const size_t mid = (lo + hi + 1) / 2;
-    json candidate = fcmAlert(p, shape, title, truncateUtf8(body, mid) + "\xe2\x80\xa6", ttl);
+    json candidate =
+        fcmAlert(p, shape, title, truncateUtf8(body, mid) + "\xe2\x80\xa6", ttl, options);
     if (fcmPayloadBytes(candidate) <= kFcmMaxPayload) {
       lo = mid;
       best = std::move(candidate);
@@ -173,7 +196,7 @@ HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, cons
   HttpRequest r;
   r.url = app.endpoint + "/v1/projects/" + project_id + "/messages:send";
   r.headers = {"content-type: application/json", "authorization: Bearer " + token};
-  r.body = fcmMessage(p, ttl_ms, app.push_style);
+  r.body = fcmMessage(p, ttl_ms, app.push_style, alertOptions(app));
   return r;
 }
 

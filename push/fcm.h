@@ -31,7 +31,9 @@ inline constexpr size_t kFcmMaxPayload = 4096;
 // The message body. With `style` wake the device's protocol picks the client family's
 // shape (plugin/push_style.h): p2 a data-only high-priority {account}, fpush/appserver
 // the "New Message" alert, Tigase the alert plus account, sender and unread-messages.
-std::string fcmMessage(const PushRequest& push, int64_t ttl_ms, PushStyle style = PushStyle::Alert);
+// `options`: loc keys for apps that localize on the device (AlertOptions).
+std::string fcmMessage(const PushRequest& push, int64_t ttl_ms, PushStyle style = PushStyle::Alert,
+                       const AlertOptions& options = {});
 HttpRequest fcmRequest(const AppConfig& app, const std::string& project_id, const PushRequest& push,
                        const std::string& access_token, int64_t ttl_ms);
 // Google's error table (FCM v1 ErrorCode, google.firebase.fcm.v1.FcmError).

@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "push/localizer_icu.h"
+
 namespace vapush::push {
 
 int64_t parseRetryAfterMs(const std::string& v) {
@@ -16,12 +18,14 @@ int64_t parseRetryAfterMs(const std::string& v) {
   return 60'000;  // an HTTP-date: be conservative rather than parse calendars
 }
 
+AlertOptions alertOptions(const AppConfig& app) {
+  return AlertOptions{app.localize_on_device, app.mutable_content};
+}
+
 std::string truncateUtf8(const std::string& s, size_t max_bytes) {
-  if (s.size() <= max_bytes) return s;
-  size_t cut = max_bytes;
-  // Step back over continuation bytes so no sequence is split.
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
-  return s.substr(0, cut);
+  // On a grapheme boundary: a right-to-left text keeps its letters' marks (harakat,
+  // niqqud), an emoji sequence stays whole.
+  return truncateGraphemes(s, max_bytes);
 }
 
 std::string p2Account(const std::string& user, const std::string& device_id) {

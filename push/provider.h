@@ -40,7 +40,18 @@ struct Classified {
 // Retry-After in ms from "120" or an HTTP date (dates are treated as 60 s); 0 if absent.
 int64_t parseRetryAfterMs(const std::string& value);
 
-// Truncates `s` to at most `max_bytes` without splitting a UTF-8 sequence.
+// Per-app choices for vapush's own alert (push_style alert), from apps[] in the config.
+struct AlertOptions {
+  // localize: device. The catalog keys and arguments instead of vapush's texts: APNs
+  // title-loc-key / loc-key / loc-args, FCM android.notification title_loc_key /
+  // body_loc_key / body_loc_args (and the same in data, args as a JSON array string).
+  bool localize_on_device = false;
+  bool mutable_content = false;  // APNs mutable-content: 1 (Notification Service Extension)
+};
+AlertOptions alertOptions(const AppConfig& app);
+
+// Truncates `s` to at most `max_bytes` on a grapheme cluster boundary (never splitting a
+// UTF-8 sequence, a letter from its combining marks, or an emoji sequence).
 std::string truncateUtf8(const std::string& s, size_t max_bytes);
 
 // The `account` key p2 puts in its FCM push: lower-case hex SHA-1 of the account's bare

@@ -20,7 +20,7 @@ class Statement;
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens (creating if needed) and migrates the database. On failure returns nullptr and
   // fills `error` with a message naming the file. A database this process may only read

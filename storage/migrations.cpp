@@ -190,6 +190,15 @@ INSERT INTO sequence(name, last) SELECT 'batch', max(
   (SELECT coalesce(max(notified_batch), 0) FROM unread_message));
 CREATE INDEX unread_open_by_user ON unread_message(user, received, read) WHERE read=0;
 )sql",
+    // 5 -> 6: languages (plugin/localizer.h). preferences.language is the user's language
+    // for devices registered without one; a push keeps the catalog keys its title and
+    // body came from and the body's arguments (unit-separated), for `localize: device`.
+    R"sql(
+ALTER TABLE preferences ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE push ADD COLUMN title_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE push ADD COLUMN body_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE push ADD COLUMN body_args TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

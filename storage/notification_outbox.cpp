@@ -2,6 +2,7 @@
 // The push outbox half of NotificationStore: due pushes, in-flight marks, results and
 // expiry (the tick half is notification_store.cpp).
 #include "storage/notification_store.h"
+#include "storage/push_args.h"
 
 namespace vapush {
 
@@ -19,7 +20,8 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
   Statement& st = db_.prepare(
       "SELECT p.id, p.device, p.user, p.app, p.platform, d.token, p.conversation, p.category, "
       "p.title, p.body, p.badge, p.unread, p.language, p.oldest_message_time, p.batch, "
-      "p.attempts, d.enabled, p.kind, d.protocol, d.device_id FROM push p "
+      "p.attempts, d.enabled, p.kind, d.protocol, d.device_id, p.title_key, p.body_key, "
+      "p.body_args FROM push p "
       "LEFT JOIN device d ON d.id=p.device "
       "WHERE p.state='pending' AND p.in_flight=0 AND p.next_attempt<=? AND p.batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
@@ -55,6 +57,9 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
     p.kind = pushKindFromString(st.text(17)).value_or(PushKind::Alert);
     p.protocol = protocolFromString(st.text(18)).value_or(Protocol::Manual);
     p.device_key = st.text(19);
+    p.title_key = st.text(20);
+    p.body_key = st.text(21);
+    p.body_args = splitArgs(st.text(22));
     out.push_back(std::move(p));
   }
   return st.status("due pushes");

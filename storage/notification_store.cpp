@@ -3,7 +3,9 @@
 // notification_outbox.cpp).
 #include "storage/notification_store.h"
 
+#include "plugin/message_text.h"
 #include "plugin/tick_chunks.h"
+#include "storage/push_args.h"
 #include "storage/sqlite_repositories.h"
 
 namespace vapush {
@@ -14,10 +16,11 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
   Status s = db_.exec("BEGIN");
   if (!s.ok()) return s;
   Statement& st = db_.prepare(
-      "SELECT id, user, conversation, sender, sender_nick, category, '', message_time, "
+      "SELECT id, user, conversation, sender, sender_nick, category, "
+      "CASE WHEN body=?3 THEN body ELSE '' END, message_time, "
       "received, device_id, dedupe_key, read FROM unread_message "
-      "WHERE notified_batch=0 AND received<=? ORDER BY received, id LIMIT ?");
-  st.reset().bind(1, cutoff).bind(2, static_cast<int64_t>(limit));
+      "WHERE notified_batch=0 AND received<=?1 ORDER BY received, id LIMIT ?2");
+  st.reset().bind(1, cutoff).bind(2, static_cast<int64_t>(limit)).bind(3, kEncryptedMessageText);
   while (st.step()) {
     UnreadMessage m;
     m.id = st.int64(0);
@@ -26,7 +29,8 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
     m.sender = st.text(3);
     m.sender_nick = st.text(4);
     m.category = categoryFromString(st.text(5)).value_or(Category::Chat);
-    // No body (tick.h): bodies of pushed messages are read at commit, by id.
+    // No body (tick.h) but the encrypted-message marker: bodies of pushed messages are read
+    // at commit, by id.
     m.message_time = st.int64(7);
     m.received = st.int64(8);
     m.device_id = st.int64(9);
@@ -132,9 +136,13 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, const BatchOutcome&
     Statement& st = db_.prepare(
         "INSERT OR IGNORE INTO push(id, device, user, app, platform, token, conversation, "
         "category, title, body, badge, unread, language, oldest_message_time, batch, "
-        "created, updated, kind) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-        "coalesce(nullif((SELECT body FROM unread_message WHERE id=?19), ''), ?10),"
-        "?11,?12,?13,?14,?15,?16,?17,?18)");
+        "created, updated, kind, title_key, body_key, body_args) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+        "?8,?9,coalesce(nullif((SELECT body FROM unread_message WHERE id=?19), ''), ?10),"
+        "?11,?12,?13,?14,?15,?16,?17,?18,?20,"
+        "CASE WHEN nullif((SELECT body FROM unread_message WHERE id=?19), '') IS NULL "
+        "THEN ?21 ELSE '' END,"
+        "CASE WHEN nullif((SELECT body FROM unread_message WHERE id=?19), '') IS NULL "
+        "THEN ?22 ELSE '' END)");
     const auto preview = outcome.preview_message.find(p.id);
     st.reset()
         .bind(19, preview == outcome.preview_message.end() ? int64_t{0} : preview->second)
@@ -156,6 +164,9 @@ Status NotificationStore::commitChunk(const OutcomeChunk& o, const BatchOutcome&
         .bind(16, now)
         .bind(17, now)
         .bind(18, toString(p.kind))
+        .bind(20, p.title_key)
+        .bind(21, p.body_key)
+        .bind(22, joinArgs(p.body_args))
         .step();
     s = st.status("insert push");
   }

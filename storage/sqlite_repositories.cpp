@@ -192,8 +192,8 @@ Status SqliteDeviceRepository::enableToken(int64_t id, std::string_view token, T
 Status SqlitePreferencesRepository::load(std::string_view user, Preferences& out) {
   out = Preferences{};
   Statement& st = db_.prepare(
-      "SELECT virtual_agent, live_agent, chat, preview, quiet_start, quiet_end, quiet_tz "
-      "FROM preferences WHERE user=?");
+      "SELECT virtual_agent, live_agent, chat, preview, quiet_start, quiet_end, quiet_tz, "
+      "language FROM preferences WHERE user=?");
   st.reset().bind(1, user);
   if (st.step()) {
     out.virtual_agent = st.int64(0) != 0;
@@ -204,6 +204,7 @@ Status SqlitePreferencesRepository::load(std::string_view user, Preferences& out
       out.quiet_hours =
           QuietHours{static_cast<int>(st.int64(4)), static_cast<int>(st.int64(5)), st.text(6)};
     }
+    out.language = st.text(7);
     st.reset();
   }
   Status s = st.status("load preferences");
@@ -219,11 +220,12 @@ Status SqlitePreferencesRepository::save(std::string_view user, const Preference
   if (!s.ok()) return s;
   Statement& st = db_.prepare(
       "INSERT INTO preferences(user, virtual_agent, live_agent, chat, preview, quiet_start, "
-      "quiet_end, quiet_tz, updated) VALUES (?,?,?,?,?,?,?,?,strftime('%s','now')*1000) "
+      "quiet_end, quiet_tz, language, updated) "
+      "VALUES (?,?,?,?,?,?,?,?,?,strftime('%s','now')*1000) "
       "ON CONFLICT(user) DO UPDATE SET virtual_agent=excluded.virtual_agent, "
       "live_agent=excluded.live_agent, chat=excluded.chat, preview=excluded.preview, "
       "quiet_start=excluded.quiet_start, quiet_end=excluded.quiet_end, "
-      "quiet_tz=excluded.quiet_tz, updated=excluded.updated");
+      "quiet_tz=excluded.quiet_tz, language=excluded.language, updated=excluded.updated");
   st.reset()
       .bind(1, user)
       .bind(2, int64_t{p.virtual_agent})
@@ -237,6 +239,7 @@ Status SqlitePreferencesRepository::save(std::string_view user, const Preference
   } else {
     st.bindNull(6).bindNull(7).bindNull(8);
   }
+  st.bind(9, p.language);
   st.step();
   s = st.status("save preferences");
   if (s.ok()) {

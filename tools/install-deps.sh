@@ -6,7 +6,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
 PKGS=(
   build-essential cmake pkg-config clang-format dpkg-dev adduser clang libclang-rt-14-dev
   libgloox-dev libstrophe-dev libsqlite3-dev sqlite3 libssl-dev openssl
-  libcurl4-openssl-dev libnghttp2-dev nghttp2-client libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libnghttp2-dev nghttp2-client libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ejabberd prosody prosody-modules
   python3 python3-yaml procps iproute2 nodejs tzdata curl

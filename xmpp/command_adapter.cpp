@@ -11,6 +11,16 @@ namespace {
 
 constexpr const char* kNsCommands = "http://jabber.org/protocol/commands";
 
+// The stanza's xml:lang: gloox's parser keeps it as attribute `lang` with prefix `xml`.
+std::string xmlLang(const gloox::Tag& tag) {
+  for (const gloox::Tag::Attribute* a : tag.attributes()) {
+    if ((a->name() == "lang" && a->prefix() == "xml") || a->name() == "xml:lang") {
+      return a->value();
+    }
+  }
+  return std::string();
+}
+
 }  // namespace
 
 std::optional<CommandRequest> parseCommand(const gloox::Tag& iq, StanzaError& error) {
@@ -24,6 +34,7 @@ std::optional<CommandRequest> parseCommand(const gloox::Tag& iq, StanzaError& er
   r.node = cmd->findAttribute("node");
   r.action = cmd->findAttribute("action");
   r.session_id = cmd->findAttribute("sessionid");
+  r.lang = xmlLang(iq);
   if (r.node.empty()) {
     error = {"modify", "bad-request", "command without node"};
     return std::nullopt;

@@ -133,7 +133,8 @@ class OpsTest(unittest.TestCase):
         out = json.loads(self.ctl('--json', 'test-push', str(dev['id'])).stdout)
         self.assertEqual(out['outcome'], 'delivered')
         [p] = self.fakes.apns_pushes()
-        self.assertEqual(p['payload']['aps']['alert']['body'], 'Test notification')
+        self.assertEqual(p['payload']['aps']['alert'], {'title': 'Test notification',
+                                                        'body': 'Push notifications work on this device.'})
 
         self.server.request(publish('n1', 'na', 'sa', body='for the table'))
         rig.wait_until(lambda: self.d.query(

@@ -261,6 +261,15 @@ static void send_xml(app_t* a, const char* xml) {
     fflush(stdout);
     return;
   }
+  // libstrophe's parser keeps xml:lang as a plain `lang` attribute; send it as xml:lang
+  // (the registration tests set the IQ's language).
+  const char* lang = xmpp_stanza_get_attribute(st, "lang");
+  if (lang) {
+    char* copy = strdup(lang);
+    xmpp_stanza_del_attribute(st, "lang");
+    xmpp_stanza_set_attribute(st, "xml:lang", copy);
+    free(copy);
+  }
   if (a->o->debug) print_stanza("SENT", st, a->ctx);
   xmpp_send(a->conn, st);
   xmpp_stanza_release(st);

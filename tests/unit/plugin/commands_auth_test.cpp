@@ -66,11 +66,11 @@ TEST_F(CommandsAuthTest, ExistsAndListForDisco) {
   for (auto node :
        {"register-push-fcm", "register-push-apns", "unregister-push-fcm", "unregister-push-apns",
         "register-device", "unregister-device", "v1-register-push", "v1-unregister-push",
-        "preferences", "mute-conversation", "list-devices", "remove-device"}) {
+        "preferences", "mute-conversation", "list-devices", "remove-device", "test-push"}) {
     EXPECT_TRUE(handler_->exists(node)) << node;
   }
   const auto listed = handler_->list(kAlice);
-  ASSERT_EQ(listed.size(), 4u);
+  ASSERT_EQ(listed.size(), 5u);
   EXPECT_EQ(listed[0].node, "preferences");
   EXPECT_FALSE(listed[0].name.empty());
   for (const auto& [node, name] : listed) EXPECT_EQ(node.find("register"), std::string::npos);

@@ -49,7 +49,8 @@ class PlannerTest : public ::testing::Test {
     PlannerContext ctx{batching_, presence_, zones_, [this] {
                          std::string id = std::to_string(++ids_);
                          return std::string(32 - id.size(), '0') + id;
-                       }};
+                       },
+                       localizer_, default_language_};
     return planTick(snap_, now, 7, ctx);
   }
   void away(TimeMs at) {
@@ -68,6 +69,8 @@ class PlannerTest : public ::testing::Test {
   PresenceTracker presence_;
   FixedZones zones_;
   int ids_ = 0;
+  const Localizer* localizer_ = nullptr;  // nullptr = English
+  std::string default_language_ = "en";
 };
 
 }  // namespace vapush
