@@ -103,8 +103,16 @@ CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
 CommandHandler::CommandHandler(const Config& config, DeviceRepository& devices,
                                PreferencesRepository& preferences, Clock& clock, Crypto& crypto,
                                std::vector<std::string> secret_keys)
-    : context_(new CommandContext{
-          config, devices, preferences, clock, crypto, std::move(secret_keys), {}, nullptr, {}}),
+    : context_(new CommandContext{config,
+                                  devices,
+                                  preferences,
+                                  clock,
+                                  crypto,
+                                  std::move(secret_keys),
+                                  {},
+                                  nullptr,
+                                  nullptr,
+                                  {}}),
       served_domains_(servedDomains(config.component)) {
   commands_.push_back(makeP2Register(Platform::Fcm));
   commands_.push_back(makeP2Register(Platform::Apns));

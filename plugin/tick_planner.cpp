@@ -262,7 +262,7 @@ BatchOutcome planTick(const TickSnapshot& snap, TimeMs now, int64_t batch, Plann
     p.body_args = std::move(text.body_args);
     // Storage snapshots carry no bodies (only the encrypted-message marker, which has its
     // own catalog text): a preview's text comes in at commit (preview_message).
-    if (preview_of_push[i] && text.body_key != text_key::kEncryptedMessageBody) {
+    if (preview_of_push[i] && p.body_key != text_key::kEncryptedMessageBody) {
       out.preview_message[p.id] = last.id;
     }
     if (p.badge < p.unread) p.badge = p.unread;

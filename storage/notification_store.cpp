@@ -31,6 +31,7 @@ Status NotificationStore::loadSnapshot(TimeMs cutoff, size_t limit, TickSnapshot
     m.category = categoryFromString(st.text(5)).value_or(Category::Chat);
     // No body (tick.h) but the encrypted-message marker: bodies of pushed messages are read
     // at commit, by id.
+    m.body = st.text(6);
     m.message_time = st.int64(7);
     m.received = st.int64(8);
     m.device_id = st.int64(9);

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "plugin/localizer.h"
+#include "plugin/message_text.h"
 #include "plugin/metrics.h"
 #include "plugin/presence.h"
 #include "plugin/tick_planner.h"
@@ -252,10 +254,14 @@ TEST_F(StorageBoundsTest, SnapshotCarriesNoBodiesPushedMessagesGetThemAtCommit) 
   std::vector<int> attempts;
   ASSERT_TRUE(store_->duePushes(now, 10, due, attempts).ok());
   ASSERT_EQ(due.size(), 2u);
-  std::map<std::string, std::string> body_of;
-  for (const auto& p : due) body_of[p.user] = p.body;
-  EXPECT_EQ(body_of["a@example.com"], "second text") << "the last message, read by id";
-  EXPECT_EQ(body_of["p@example.com"], "1 new message") << "previews off: no text";
+  std::map<std::string, PushRequest> push_of;
+  for (const auto& p : due) push_of[p.user] = p;
+  EXPECT_EQ(push_of["a@example.com"].body, "second text") << "the last message, read by id";
+  EXPECT_EQ(push_of["a@example.com"].body_key, "") << "a text, not the count's catalog key";
+  EXPECT_TRUE(push_of["a@example.com"].body_args.empty());
+  EXPECT_EQ(push_of["p@example.com"].body, "1 new message") << "previews off: no text";
+  EXPECT_EQ(push_of["p@example.com"].body_key, text_key::kNewMessagesBody);
+  EXPECT_EQ(push_of["p@example.com"].body_args, std::vector<std::string>{"1"});
   EXPECT_EQ(count("SELECT count(*) FROM sys_cs_message_notification WHERE "
                   "(body='first text' AND user='a@example.com') OR "
                   "(body='second text' AND user='a@example.com') OR "
@@ -269,6 +275,32 @@ TEST_F(StorageBoundsTest, SnapshotCarriesNoBodiesPushedMessagesGetThemAtCommit) 
                   "notified_batch=0"),
             1)
       << "held for the next tick, body kept in storage";
+}
+
+TEST_F(StorageBoundsTest, EncryptedMarkerIsTheOnlyBodyTheSnapshotLoads) {
+  publish("b@example.com", kEncryptedMessageText, 100);
+  TickSnapshot snap;
+  ASSERT_TRUE(store_->loadSnapshot(1000, 1000, snap).ok());
+  ASSERT_EQ(snap.messages.size(), 1u);
+  EXPECT_EQ(snap.messages[0].body, kEncryptedMessageText);
+  BatchingConfig batching;
+  PresenceTracker presence;
+  UtcZones zones;
+  int ids = 0;
+  PlannerContext ctx{batching, presence, zones,
+                     [&] { return std::string(31, 'e') + std::to_string(++ids); }};
+  int64_t batch = 0;
+  ASSERT_TRUE(store_->nextBatchId(batch).ok());
+  const BatchOutcome o = planTick(snap, 1000, batch, ctx);
+  ASSERT_EQ(o.pushes.size(), 1u);
+  EXPECT_TRUE(o.preview_message.empty()) << "the catalog's text, not the stored English";
+  ASSERT_TRUE(store_->commitBatch(o, 1000).ok());
+  std::vector<PushRequest> due;
+  std::vector<int> attempts;
+  ASSERT_TRUE(store_->duePushes(1000, 10, due, attempts).ok());
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].body_key, text_key::kEncryptedMessageBody)
+      << "localize: device shows it in the phone's language";
 }
 
 }  // namespace
