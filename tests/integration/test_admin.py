@@ -81,7 +81,7 @@ class AdminTest(unittest.TestCase):
         status, _, body = self.post(self.device, token=self.token())
         self.assertEqual((status, body['outcome']), (200, 'delivered'), body)
         [p] = self.fakes.apns_pushes()
-        self.assertEqual(p['payload']['aps']['alert']['body'], 'Test notification')
+        self.assertEqual(p['payload']['aps']['alert']['body'], 'Push notifications work on this device.')
         # vapushctl reads the token file itself.
         p = rig_ctl(self.d, '--json', 'test-push', str(self.device))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
