@@ -17,11 +17,20 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
   // device that re-registered with a new token gets its queued pushes and retries there.
   // The device's protocol and device id pick the payload of a `push_style: wake` app;
   // they never change for a device row (its identity), so they are read, not copied.
+  // An alert whose messages were all read since the tick planned it (the user read them
+  // on another device, or came back, while it waited for a retry, a hold or the
+  // dispatcher) is not sent: column 23. The messages are those its batch consumed in its
+  // conversation (unread_by_conversation); none left (pruned) sends it as planned.
   Statement& st = db_.prepare(
       "SELECT p.id, p.device, p.user, p.app, p.platform, d.token, p.conversation, p.category, "
       "p.title, p.body, p.badge, p.unread, p.language, p.oldest_message_time, p.batch, "
       "p.attempts, d.enabled, p.kind, d.protocol, d.device_id, p.title_key, p.body_key, "
-      "p.body_args FROM push p "
+      "p.body_args, p.kind='alert' AND EXISTS(SELECT 1 FROM unread_message u WHERE "
+      "u.user=p.user AND u.conversation=p.conversation AND u.notified_batch=p.batch) AND NOT "
+      "EXISTS(SELECT 1 FROM unread_message u WHERE u.user=p.user AND "
+      "u.conversation=p.conversation AND u.notified_batch=p.batch AND u.read=0 AND "
+      "u.received>=coalesce((SELECT seen_until FROM user_state s WHERE s.user=p.user), 0)) "
+      "FROM push p "
       "LEFT JOIN device d ON d.id=p.device "
       "WHERE p.state='pending' AND p.in_flight=0 AND p.next_attempt<=? AND p.batch=(SELECT "
       "min(batch) FROM push q WHERE q.device=p.device AND q.conversation=p.conversation AND "
@@ -34,6 +43,13 @@ Status NotificationStore::duePushes(TimeMs now, size_t limit, std::vector<PushRe
         dropped->push_back(PushOutcome{st.text(0), RowState::Suppressed,
                                        static_cast<int>(st.int64(15)), 0, "",
                                        st.isNull(16) ? "device_removed" : "device_disabled"});
+      }
+      continue;
+    }
+    if (st.int64(23) != 0) {
+      if (dropped != nullptr) {
+        dropped->push_back(PushOutcome{st.text(0), RowState::Suppressed,
+                                       static_cast<int>(st.int64(15)), 0, "", "read_meanwhile"});
       }
       continue;
     }
