@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "plugin/clock.h"
 #include "plugin/config.h"
 #include "plugin/listen_address.h"
 #include "plugin/log.h"
@@ -144,7 +145,10 @@ int run(const Options& o) {
     return 0;
   }
   std::string error;
-  auto db = Database::open(config.storage.sqlite, error);
+  // Only `device enable|disable` writes; nothing here creates or upgrades a database.
+  const bool writes =
+      cmd == "device" && o.args.size() == 3 && (o.args[1] == "disable" || o.args[1] == "enable");
+  auto db = Database::openExisting(config.storage.sqlite, writes, error);
   if (!db) {
     std::cerr << "vapushctl: " << error << "\n";
     return 1;
@@ -172,7 +176,7 @@ int run(const Options& o) {
     }
     if (o.args[1] == "disable" || o.args[1] == "enable") {
       const bool enable = o.args[1] == "enable";
-      const vapush::Status s = devices.setEnabled(id, enable, 0);
+      const vapush::Status s = devices.setEnabled(id, enable, vapush::SystemClock().nowMs());
       if (!s.ok()) {
         std::cerr << "vapushctl: " << s.message << "\n";
         return 1;

@@ -86,6 +86,39 @@ std::unique_ptr<Database> Database::open(const std::string& path, std::string& e
   return db;
 }
 
+std::unique_ptr<Database> Database::openExisting(const std::string& path, bool writable,
+                                                 std::string& error) {
+  sqlite3* raw = nullptr;
+  const int flags = (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    error = path + ": no database here (" + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) +
+            "); check storage.sqlite: vapushctl never creates one";
+    sqlite3_close(raw);
+    return nullptr;
+  }
+  std::unique_ptr<Database> db(new Database(raw, path));
+  sqlite3_busy_timeout(raw, 2000);
+  const int version = db->schemaVersion();
+  if (version != kSchemaVersion) {
+    error =
+        path + ": schema version " + std::to_string(version) + ", this vapushctl reads " +
+        std::to_string(kSchemaVersion) +
+        (version < 0                ? " (not a vapush database?)"
+         : version < kSchemaVersion ? " (start this version's vapushd once to upgrade it)"
+                                    : " (a newer vapush wrote it: use that version's vapushctl)");
+    return nullptr;
+  }
+  if (writable) {
+    Status s = db->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    if (!s.ok()) {
+      error = path + ": " + s.message;
+      return nullptr;
+    }
+  }
+  return db;
+}
+
 Status Database::exec(std::string_view sql) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err);

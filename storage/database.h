@@ -29,6 +29,11 @@ class Database {
   // `schema_version` below the current one is for upgrade tests only.
   static std::unique_ptr<Database> open(const std::string& path, std::string& error,
                                         int schema_version = kSchemaVersion);
+  // For tools (vapushctl): opens an existing database, never creating, migrating or
+  // upgrading one. `writable` false opens it read-only. A missing file, or a schema other
+  // than this binary's, is an error that names the file.
+  static std::unique_ptr<Database> openExisting(const std::string& path, bool writable,
+                                                std::string& error);
   ~Database();
   // How long a statement waits for a lock held by another connection (default 2 s).
   void setBusyTimeout(int64_t ms);

@@ -7,7 +7,9 @@ import os
 import re
 import signal
 import subprocess
+import sqlite3
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -147,11 +149,44 @@ class OpsTest(unittest.TestCase):
         self.assertEqual(stats['daemon']['status'], 'ok')
         self.assertIn('devices: 1', self.ctl('stats').stdout)
 
+        before_ms = int(time.time() * 1000)
         self.ctl('device', 'disable', str(dev['id']))
-        self.assertEqual(self.d.query('SELECT enabled FROM device')[0]['enabled'], 0)
+        [row] = self.d.query('SELECT enabled, updated FROM device')
+        self.assertEqual(row['enabled'], 0)
+        self.assertGreaterEqual(row['updated'], before_ms, 'disable records when it happened')
         self.ctl('device', 'enable', str(dev['id']))
         self.assertEqual(self.d.query('SELECT enabled FROM device')[0]['enabled'], 1)
         self.ctl('frobnicate', check_rc=2)
+
+    def test_vapushctl_never_creates_or_upgrades_a_database(self):
+        # A mistyped storage.sqlite: an error naming the path, and no empty database made.
+        base = tempfile.mkdtemp(prefix='vapushctl-')
+        wrong = os.path.join(base, 'vapush-typo.db')
+        with open(self.d.config_path, encoding='utf-8') as f:
+            text = f.read()
+        self.assertIn('vapush.db', text)
+        config = os.path.join(os.path.dirname(self.d.config_path), 'typo.yml')  # same relative paths
+        with open(config, 'w', encoding='utf-8') as f:
+            f.write(re.sub(r'sqlite: [^ ,}]+', 'sqlite: ' + wrong, text))
+        for args in (['devices', 'usera@localhost'], ['stats'], ['device', 'disable', '1']):
+            p = subprocess.run([VAPUSHCTL, '--config', config] + args, capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+            self.assertIn(wrong + ': no database here', p.stderr)
+            self.assertFalse(os.path.exists(wrong), 'vapushctl %s created a database' % args)
+        # An older schema is not upgraded behind the daemon's back.
+        self.assertEqual(self.d.stop(), 0)
+        with sqlite3.connect(self.d.db_path) as db:
+            db.execute('PRAGMA user_version = 3')
+        p = self.ctl('devices', 'usera@localhost', check_rc=1)
+        self.assertIn('schema version 3', p.stderr)
+        with sqlite3.connect(self.d.db_path) as db:
+            self.assertEqual(db.execute('PRAGMA user_version').fetchone()[0], 3)
+
+    def test_vapushctl_reads_a_stopped_daemons_database(self):
+        self.assertEqual(self.d.stop(), 0)
+        listed = self.ctl('devices', 'usera@localhost').stdout
+        self.assertIn('phone', listed)
 
 
 if __name__ == '__main__':
