@@ -56,9 +56,13 @@ class Base:
         self.comp = self.rig.component_jid
 
     # -- helpers -----------------------------------------------------------------------------
-    def register(self, token):
+    def register(self, token, background=False):
+        # background: the app renews its token without the user opening it (FCM onNewToken,
+        # a background refresh): a session without presence, so not the user coming back,
+        # who would read the queued message (and the outbox would not send it: read_meanwhile).
         r = self.a.command(self.comp, 'register-push-apns', oneshot=True,
-                           fields={'token': token, 'device-id': 'phone-1'})
+                           fields={'token': token, 'device-id': 'phone-1'},
+                           no_presence=background)
         return r.fields['node'], r.fields['secret']
 
     def device(self):
@@ -104,13 +108,31 @@ class LifecycleMixin(Base):
                        'first attempt to the old token failed (503), retry queued')
         # From now on APNs says the old token is gone; the phone re-registers meanwhile.
         self.fakes.set_fault(OLD_TOKEN, status=410, reason='Unregistered')
-        self.assertEqual(self.register(NEW_TOKEN), (node, secret))
+        self.assertEqual(self.register(NEW_TOKEN, background=True), (node, secret))
         rig.wait_until(lambda: [r['state'] for r in self.rows()] == ['sent'], 30,
                        'the retry delivered')
         dev = self.device()
         self.assertEqual((dev['enabled'], dev['token']), (1, NEW_TOKEN))
         self.assertEqual(len(self.pushes_to(NEW_TOKEN)), 1, 'the retry went to the new token')
         self.assertEqual(self.pushes_to(OLD_TOKEN), [])
+
+    def test_queued_retry_is_not_sent_once_the_user_came_back(self):
+        # The user opens the app while the push waits for its retry: the server delivers the
+        # message to the open app, so the retry would only repeat it.
+        self.fakes.set_fault(OLD_TOKEN, status=503, retry_after=10, count=1)
+        node, secret = self.register(OLD_TOKEN)
+        self.a.enable(self.comp, node, secret=secret, then='close')
+        self.message_for_a('seen in the app')
+        rig.wait_until(lambda: self.rows() and self.rows()[0]['attempts'] == 1, 30,
+                       'first attempt failed (503), retry queued in 10 s')
+        self.register(OLD_TOKEN)  # a session with presence: the user is back
+        rows = rig.wait_until(lambda: (lambda r: r if r and r[0]['state'] != 'pending'
+                                       else None)(self.rows()), 30, 'the retry decided')
+        self.assertEqual((rows[0]['state'], rows[0]['last_error']),
+                         ('suppressed', 'read_meanwhile'))
+        alerts = [r for r in self.apns_requests_to(OLD_TOKEN)
+                  if r['headers'].get('apns-push-type') != 'background']
+        self.assertEqual(len(alerts), 1, 'only the failed first attempt')
 
     def test_410_for_the_old_token_in_flight_does_not_disable_the_new_one(self):
         # The old token's answer (410) comes late: the phone re-registers meanwhile.
@@ -119,7 +141,7 @@ class LifecycleMixin(Base):
         self.a.enable(self.comp, node, secret=secret, then='close')
         self.message_for_a('in flight')
         rig.wait_until(lambda: self.apns_requests_to(OLD_TOKEN), 30, 'push to the old token')
-        self.register(NEW_TOKEN)
+        self.register(NEW_TOKEN, background=True)
         rig.wait_until(lambda: [r['state'] for r in self.rows()] == ['sent'], 30,
                        'sent again, to the new token')
         dev = self.device()
